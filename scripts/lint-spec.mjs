@@ -1,0 +1,20 @@
+// npm run lint:spec: lints the effective spec (vendored document + overlays) with redocly.yaml.
+// Fails on any error; warnings are printed and kept (see redocly.yaml for why each exists).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { redocly } from "./redocly.mjs";
+import { bundleEffectiveSpec, overlayFiles, VENDORED } from "./spec.mjs";
+
+const dir = mkdtempSync(join(tmpdir(), "paradigm-lint-"));
+let status = 1;
+try {
+  const file = join(dir, "openapi-v2.effective.yaml");
+  writeFileSync(file, bundleEffectiveSpec());
+  console.log(`lint:spec: ${VENDORED} + ${overlayFiles().length} overlay(s)`);
+  status = redocly(["lint", file, "--config", "redocly.yaml", "--format", "stylish"], { echo: true }).status;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+if (status !== 0) console.error("lint:spec: FAILED (errors above). Fix the spec with an overlay, or record a deviation in redocly.yaml.");
+process.exit(status);

@@ -1,0 +1,36 @@
+// The one place that runs Redocly CLI: pinned local binary, telemetry and update notices off.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(dirname(require.resolve("@redocly/cli/package.json")), "bin", "cli.js");
+
+export const quietEnv = {
+  ...process.env,
+  REDOCLY_TELEMETRY: "off",
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: "true",
+  REDOCLY_SUPPRESS_NOTIFICATIONS: "true",
+  NO_UPDATE_NOTIFIER: "1",
+};
+
+// Redocly prints a boxed Node 20 end-of-life banner on every run; it is noise in our logs.
+const banner = /^\s*[╔║╚].*$\n?/gmu;
+
+/** Runs `redocly <args>`; returns { status, stdout, stderr } with the banner removed. */
+export function redocly(args, { echo = false } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: ROOT,
+    env: quietEnv,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const out = { status: r.status ?? 1, stdout: r.stdout.replace(banner, ""), stderr: r.stderr.replace(banner, "") };
+  if (echo) {
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+  }
+  return out;
+}

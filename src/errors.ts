@@ -1,0 +1,177 @@
+// One class tree, rooted at ParadigmError. Everything the client throws is an instance of it.
+// HTTP statuses map to classes in one table (STATUS_CLASSES); messages are built from the body.
+
+/** One problem found by the spec-derived validator: where (a JSON path from `$`) and what. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Root of every error this package throws. */
+export class ParadigmError extends Error {
+  override name = "ParadigmError";
+  /**
+   * True when the request may have reached the server and been acted on (a timeout after sending,
+   * a reset mid-response, 500/502/504). Retrying such a request could log the same feedback twice.
+   */
+  readonly deliveryUnknown: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown; deliveryUnknown?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.deliveryUnknown) this.deliveryUnknown = true;
+  }
+}
+
+/** Bad options: no API key, an unusable base URL, or a key about to travel over plain http. Nothing was sent. */
+export class ParadigmConfigError extends ParadigmError {
+  override name = "ParadigmConfigError";
+}
+
+/** The input breaks the spec. Lists every problem with its JSON path. Nothing was sent. */
+export class ParadigmValidationError extends ParadigmError {
+  override name = "ParadigmValidationError";
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: ValidationIssue[]) {
+    super(
+      `Invalid request (${issues.length} problem${issues.length === 1 ? "" : "s"}, nothing sent): ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** The server answered with a non-2xx status. */
+export class ParadigmAPIError extends ParadigmError {
+  override name = "ParadigmAPIError";
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed body: JSON when it parses, else the text ("" when empty). */
+  readonly body: unknown;
+  /** The server's request id (`x-request-id` or `request-id`), when it sent one. */
+  readonly requestId: string | undefined;
+
+  constructor(status: number, headers: Headers, body: unknown, message: string) {
+    // 500, 502, 504 and a 503 with no Retry-After may come after the server acted.
+    const ambiguous = status >= 500 && !(status === 503 && retryAfterMs(headers) !== undefined);
+    super(message, { deliveryUnknown: ambiguous });
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+    this.requestId = headers.get("x-request-id") ?? headers.get("request-id") ?? undefined;
+  }
+}
+
+export class BadRequestError extends ParadigmAPIError {
+  override name = "BadRequestError";
+}
+export class AuthenticationError extends ParadigmAPIError {
+  override name = "AuthenticationError";
+}
+export class PermissionDeniedError extends ParadigmAPIError {
+  override name = "PermissionDeniedError";
+}
+export class NotFoundError extends ParadigmAPIError {
+  override name = "NotFoundError";
+}
+export class ConflictError extends ParadigmAPIError {
+  override name = "ConflictError";
+}
+export class UnprocessableEntityError extends ParadigmAPIError {
+  override name = "UnprocessableEntityError";
+}
+export class RateLimitError extends ParadigmAPIError {
+  override name = "RateLimitError";
+  /** Milliseconds the server asked us to wait (`retry-after-ms` or `Retry-After`), if it said. */
+  get retryAfter(): number | undefined {
+    return retryAfterMs(this.headers);
+  }
+}
+/** Any 5xx. `deliveryUnknown` is true unless it was a 503 with Retry-After. */
+export class InternalServerError extends ParadigmAPIError {
+  override name = "InternalServerError";
+}
+
+/** The connection failed. `deliveryUnknown` says whether the request may have been received. */
+export class ParadigmConnectionError extends ParadigmError {
+  override name = "ParadigmConnectionError";
+}
+/** An attempt took longer than `timeoutMs`. The server may have acted: `deliveryUnknown` is true. */
+export class ParadigmTimeoutError extends ParadigmError {
+  override name = "ParadigmTimeoutError";
+}
+/** The caller's `signal` aborted the call. */
+export class ParadigmAbortError extends ParadigmError {
+  override name = "ParadigmAbortError";
+}
+
+// The one status table. Families not listed fall back to ParadigmAPIError (4xx) or InternalServerError (5xx).
+const STATUS_CLASSES: Record<number, typeof ParadigmAPIError> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  422: UnprocessableEntityError,
+  429: RateLimitError,
+};
+
+/** Builds the typed error for a non-2xx answer. Never throws, whatever the body holds. */
+export function errorFromResponse(status: number, statusText: string, headers: Headers, text: string): ParadigmAPIError {
+  const type = headers.get("content-type") ?? "";
+  let body: unknown = text;
+  if (/json/i.test(type) || /^\s*[[{]/.test(text)) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Malformed JSON: keep the text, the message below still says something useful.
+    }
+  }
+  const Class = STATUS_CLASSES[status] ?? (status >= 500 ? InternalServerError : ParadigmAPIError);
+  const summary = describeBody(body, /html/i.test(type) || /^\s*</.test(text));
+  return new Class(status, headers, body, `${status}${statusText ? ` ${statusText}` : ""}${summary ? `: ${summary}` : ""}`);
+}
+
+const clip = (s: string, n = 300) => {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > n ? `${t.slice(0, n)}…` : t;
+};
+
+/** A readable line from DRF bodies, problem+json (Prism), plain text or HTML error pages. */
+function describeBody(body: unknown, html: boolean): string {
+  if (typeof body === "string") {
+    if (!html) return clip(body);
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body);
+    return clip((title?.[1] ?? body).replace(/<[^>]*>/g, " "), 200);
+  }
+  if (Array.isArray(body)) return clip(body.map(String).join("; "));
+  if (!body || typeof body !== "object") return body == null ? "" : String(body);
+  const o = body as Record<string, unknown>;
+  const parts: string[] = [];
+  // application/problem+json: title, detail, and Prism's `validation` list.
+  if (typeof o.title === "string") parts.push(o.title);
+  if (typeof o.detail === "string") parts.push(o.detail);
+  if (Array.isArray(o.validation)) {
+    for (const v of o.validation as { location?: unknown[]; message?: string }[]) {
+      parts.push(`${(v.location ?? []).join(".")}: ${v.message ?? ""}`);
+    }
+  }
+  if (parts.length) return clip(parts.join(" — "), 600);
+  // Django REST framework field errors: { field: ["msg", ...], non_field_errors: [...] }.
+  for (const [k, v] of Object.entries(o)) {
+    const msgs = Array.isArray(v) ? v.filter((m) => typeof m === "string") : typeof v === "string" ? [v] : [];
+    if (msgs.length) parts.push(k === "non_field_errors" || k === "detail" || k === "message" || k === "error" ? msgs.join(" ") : `${k}: ${msgs.join(" ")}`);
+    else if (v && typeof v === "object" && typeof (v as { message?: unknown }).message === "string") parts.push((v as { message: string }).message);
+  }
+  return clip(parts.length ? parts.join("; ") : JSON.stringify(o));
+}
+
+/** `retry-after-ms`, then `Retry-After` (seconds or HTTP date), in ms; undefined when absent or unreadable. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const ra = headers.get("retry-after");
+  if (!ra) return undefined;
+  const s = Number(ra);
+  if (ra.trim() !== "" && Number.isFinite(s)) return s >= 0 ? s * 1000 : undefined;
+  const at = Date.parse(ra);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,33 @@
+// The public surface. Everything a user may import is exported here, and test/exports.test.ts pins the list.
+export type { components, Feedback, operations, paths } from "../generated/schema.ts";
+export {
+  createParadigmClient,
+  type FeedbackInput,
+  type ParadigmApi,
+  type ParadigmClient,
+  type RateMediaType,
+  type RateOperation,
+  type RateOptions,
+  type RatePathParams,
+  type RateResult,
+} from "./client.ts";
+export type { MediaType } from "./encode.ts";
+export {
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  NotFoundError,
+  ParadigmAbortError,
+  ParadigmAPIError,
+  ParadigmConfigError,
+  ParadigmConnectionError,
+  ParadigmError,
+  ParadigmTimeoutError,
+  ParadigmValidationError,
+  PermissionDeniedError,
+  RateLimitError,
+  UnprocessableEntityError,
+  type ValidationIssue,
+} from "./errors.ts";
+export { DEFAULT_BASE_URL, type Logger, type LogLevel, type ParadigmClientOptions, type RequestOptions } from "./options.ts";

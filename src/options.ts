@@ -1,0 +1,209 @@
+// Options are normalized once, here. Every default is documented with @default.
+import type { MediaType } from "./encode.ts";
+import { ParadigmConfigError } from "./errors.ts";
+
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+
+/** Where log lines go. `console` fits; so does a pino or winston logger. */
+export interface Logger {
+  error(message: string, data?: unknown): void;
+  warn(message: string, data?: unknown): void;
+  info(message: string, data?: unknown): void;
+  debug(message: string, data?: unknown): void;
+}
+
+/** Options that can be set per client and overridden per call. */
+export interface RequestOptions {
+  /**
+   * Time allowed for one attempt, from sending to the last byte of the response, in ms.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
+   * Retries after the first attempt, for failures where the server cannot have acted
+   * (429, 503 with Retry-After, a connection refused before sending).
+   * @default 2
+   */
+  maxRetries?: number;
+  /**
+   * Upper bound on any wait between attempts, including a server's Retry-After, in ms.
+   * @default 60000
+   */
+  maxRetryDelayMs?: number;
+  /**
+   * Also retry failures where the server may already have acted (timeout after sending, reset
+   * mid-response, 500, 502, 504). Off by default: Paradigm has no idempotency key, so such a retry
+   * can log the same feedback twice.
+   * @default false
+   */
+  retryUnknownDelivery?: boolean;
+  /** Extra headers for this call or client. They cannot replace `Authorization`. @default {} */
+  headers?: Record<string, string>;
+  /** Abort the call. Aborting rejects with ParadigmAbortError. @default undefined */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ParadigmClientOptions extends Omit<RequestOptions, "signal"> {
+  /**
+   * Sent as `Authorization: Bearer <key>`. Never logged, never put in an error.
+   * @default process.env.PARADIGM_API_KEY
+   */
+  apiKey?: string | undefined;
+  /**
+   * Server origin (and optional path prefix).
+   * @default process.env.PARADIGM_BASE_URL, then "https://paradigm.lighton.ai"
+   */
+  baseUrl?: string | undefined;
+  /**
+   * The fetch to use. When not set, `globalThis.fetch` is looked up at each request, so a fetch
+   * patched after the client was created is still used.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch | undefined;
+  /**
+   * Request body media type for `rate()`. All three are declared by the spec.
+   * @default "application/json"
+   */
+  mediaType?: MediaType;
+  /**
+   * Check inputs against the spec before sending. Turning it off sends whatever you pass.
+   * @default true
+   */
+  validate?: boolean;
+  /**
+   * Allow sending the key over plain `http://` to a host that is not loopback.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
+  /**
+   * Log verbosity. `Authorization` is always redacted.
+   * @default process.env.PARADIGM_LOG, then "off"
+   */
+  logLevel?: LogLevel;
+  /** @default console */
+  logger?: Logger;
+  /**
+   * Wait function used between retries; tests inject one to observe delays without waiting.
+   * @default a setTimeout-based sleep that the call's signal interrupts
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const DEFAULT_BASE_URL = "https://paradigm.lighton.ai";
+
+export interface ResolvedOptions {
+  apiKey: string;
+  auth: string;
+  baseUrl: string;
+  fetch: typeof fetch | undefined;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxRetries: number;
+  maxRetryDelayMs: number;
+  retryUnknownDelivery: boolean;
+  mediaType: MediaType;
+  validate: boolean;
+  allowInsecureHttp: boolean;
+  logLevel: number;
+  logger: Logger;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const LEVELS: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+const env = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(signal?.reason);
+    };
+    const t = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+const nonNegative = (name: string, v: number | undefined, fallback: number): number => {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !(v >= 0) || v === Number.POSITIVE_INFINITY)
+    throw new ParadigmConfigError(`${name} must be a finite number ≥ 0, got ${String(v)}`);
+  return v;
+};
+
+/** Checks per-call overrides and merges them over the client's options. */
+export function mergeRequestOptions(base: ResolvedOptions, o: RequestOptions | undefined): ResolvedOptions {
+  if (!o) return base;
+  return {
+    ...base,
+    timeoutMs: nonNegative("timeoutMs", o.timeoutMs, base.timeoutMs),
+    maxRetries: Math.floor(nonNegative("maxRetries", o.maxRetries, base.maxRetries)),
+    maxRetryDelayMs: nonNegative("maxRetryDelayMs", o.maxRetryDelayMs, base.maxRetryDelayMs),
+    retryUnknownDelivery: o.retryUnknownDelivery ?? base.retryUnknownDelivery,
+    headers: o.headers ? { ...base.headers, ...o.headers } : base.headers,
+  };
+}
+
+/** Normalizes client options once. Throws ParadigmConfigError, before anything is sent, when they are unusable. */
+export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
+  const apiKey = o.apiKey ?? env("PARADIGM_API_KEY");
+  if (!apiKey) {
+    throw new ParadigmConfigError("Missing API key: pass `apiKey` to createParadigmClient() or set PARADIGM_API_KEY. Nothing was sent.");
+  }
+  // Checked so a stray newline fails here with a clear message, not deep inside fetch. The key itself is never echoed.
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new ParadigmConfigError("The API key must be printable ASCII with no spaces or line breaks (check PARADIGM_API_KEY for a trailing newline).");
+  }
+  const raw = o.baseUrl ?? env("PARADIGM_BASE_URL") ?? DEFAULT_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ParadigmConfigError(`baseUrl is not an absolute URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`baseUrl must be http(s), got ${url.protocol}`);
+  const allowInsecureHttp = o.allowInsecureHttp ?? false;
+  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw new ParadigmConfigError(
+      `Refusing to send the API key over plain http to ${url.host}. Use https, or pass allowInsecureHttp: true if this network is trusted.`,
+    );
+  }
+  const level = o.logLevel ?? (env("PARADIGM_LOG") as LogLevel | undefined) ?? "off";
+  if (!(level in LEVELS)) throw new ParadigmConfigError(`logLevel must be one of ${Object.keys(LEVELS).join(", ")}, got ${String(level)}`);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.headers ?? {})) {
+    if (k.toLowerCase() !== "authorization") headers[k] = v;
+  }
+  const base: ResolvedOptions = {
+    apiKey,
+    auth: `Bearer ${apiKey}`,
+    baseUrl: url.href.replace(/\/+$/, ""),
+    fetch: o.fetch,
+    headers,
+    timeoutMs: 30_000,
+    maxRetries: 2,
+    maxRetryDelayMs: 60_000,
+    retryUnknownDelivery: false,
+    mediaType: o.mediaType ?? "application/json",
+    validate: o.validate ?? true,
+    allowInsecureHttp,
+    logLevel: LEVELS[level],
+    logger: o.logger ?? console,
+    sleep: o.sleep ?? sleep,
+  };
+  const { headers: _merged, ...rest } = o;
+  return mergeRequestOptions(base, rest);
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "");
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}

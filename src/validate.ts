@@ -1,0 +1,211 @@
+// Validation before sending, driven by generated/operations.ts (emitted from the spec at generate
+// time). No limit is written here: a new `maxLength` in the spec is enforced after `npm run generate`.
+import { operations, schemas } from "../generated/operations.ts";
+import type { ValidationIssue } from "./errors.ts";
+
+/** The subset of JSON Schema that scripts/generate.mjs keeps. */
+export interface Schema {
+  $ref?: string;
+  type?: string;
+  nullable?: boolean;
+  enum?: readonly unknown[];
+  required?: readonly string[];
+  properties?: Readonly<Record<string, Schema>>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  oneOf?: readonly Schema[];
+  anyOf?: readonly Schema[];
+  allOf?: readonly Schema[];
+  not?: Schema;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  minItems?: number;
+  maxItems?: number;
+  minProperties?: number;
+  maxProperties?: number;
+  readOnly?: boolean;
+  writeOnly?: boolean;
+}
+interface Param {
+  name: string;
+  required?: boolean;
+  schema: Schema;
+}
+export interface OperationSpec {
+  id: string | null;
+  path?: readonly Param[];
+  query?: readonly Param[];
+  header?: readonly Param[];
+  cookie?: readonly Param[];
+  body?: { required: boolean; content: Readonly<Record<string, Schema>> };
+}
+
+const OPS = operations as unknown as Record<string, OperationSpec>;
+const SCHEMAS = schemas as unknown as Record<string, Schema>;
+
+/** The operation's table, keyed "METHOD /path/{template}". */
+export const operationSpec = (method: string, path: string): OperationSpec | undefined => OPS[`${method.toUpperCase()} ${path}`];
+
+// JSON Schema counts string length in code points: an emoji (a surrogate pair) counts once.
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+const key = (path: string, k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v);
+const regexes = new Map<string, RegExp>();
+
+function typeOk(type: string, v: unknown): boolean {
+  switch (type) {
+    case "integer":
+      return Number.isInteger(v);
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "string":
+    case "boolean":
+      return typeof v === type;
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+    case "null":
+      return v === null;
+  }
+  return true;
+}
+
+/** Checks `v` against `s` as a request value (readOnly properties refused), appending problems to `out`. */
+export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[]): void {
+  if (s.$ref) {
+    const target = SCHEMAS[s.$ref];
+    if (target) check(target, v, path, out);
+    return;
+  }
+  if (v === null) {
+    if (s.nullable || s.type === "null" || s.enum?.includes(null)) return;
+    if (s.type) {
+      out.push({ path, message: `must be ${s.type}, not null` });
+      return;
+    }
+  } else if (s.type && !typeOk(s.type, v)) {
+    const finite = s.type === "number" || s.type === "integer" ? (typeof v === "number" ? " (NaN and ±Infinity cannot be sent as JSON)" : "") : "";
+    out.push({ path, message: `must be ${s.type === "integer" ? "an integer" : s.type}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
+    return;
+  } else if (typeof v === "number" && !Number.isFinite(v)) {
+    out.push({ path, message: `must be a finite number, got ${v}` });
+    return;
+  }
+  if (s.enum && !s.enum.includes(v)) out.push({ path, message: `must be one of ${JSON.stringify(s.enum)}` });
+
+  if (typeof v === "string") {
+    if (s.maxLength !== undefined || s.minLength !== undefined) {
+      const n = codePoints(v);
+      if (s.maxLength !== undefined && n > s.maxLength) out.push({ path, message: `must be at most ${s.maxLength} characters, got ${n}` });
+      if (s.minLength !== undefined && n < s.minLength) out.push({ path, message: `must be at least ${s.minLength} characters, got ${n}` });
+    }
+    if (s.pattern !== undefined) {
+      const re = regexes.get(s.pattern) ?? new RegExp(s.pattern, "u");
+      regexes.set(s.pattern, re);
+      if (!re.test(v)) out.push({ path, message: `must match ${s.pattern}` });
+    }
+  } else if (typeof v === "number") {
+    if (s.minimum !== undefined && v < s.minimum) out.push({ path, message: `must be ≥ ${s.minimum}` });
+    if (s.maximum !== undefined && v > s.maximum) out.push({ path, message: `must be ≤ ${s.maximum}` });
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) out.push({ path, message: `must be > ${s.exclusiveMinimum}` });
+    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) out.push({ path, message: `must be < ${s.exclusiveMaximum}` });
+    if (s.multipleOf !== undefined && !Number.isInteger(v / s.multipleOf)) out.push({ path, message: `must be a multiple of ${s.multipleOf}` });
+  } else if (Array.isArray(v)) {
+    if (s.minItems !== undefined && v.length < s.minItems) out.push({ path, message: `must have at least ${s.minItems} items` });
+    if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items` });
+    if (s.items) for (let i = 0; i < v.length; i++) check(s.items, v[i], `${path}[${i}]`, out);
+  } else if (v !== null && typeof v === "object" && (s.properties || s.required || s.additionalProperties !== undefined)) {
+    const o = v as Record<string, unknown>;
+    const props = s.properties ?? {};
+    for (const name of s.required ?? []) {
+      // OpenAPI: a required readOnly property is required in responses only.
+      if (o[name] === undefined && !props[name]?.readOnly) out.push({ path: key(path, name), message: "is required" });
+    }
+    for (const name of Object.keys(o)) {
+      const value = o[name];
+      if (value === undefined) continue; // JSON drops it, as do our form encoders
+      const p = props[name];
+      if (p) {
+        if (p.readOnly) out.push({ path: key(path, name), message: "is read-only: the server sets it, a request must not send it" });
+        else check(p, value, key(path, name), out);
+      } else if (typeof s.additionalProperties === "object") check(s.additionalProperties, value, key(path, name), out);
+      // Stricter than JSON Schema on purpose: an undeclared key is almost always a typo
+      // (`{ vaule: 4 }` would log an empty rating). `additionalProperties: true` in the spec allows them.
+      else if (s.additionalProperties !== true)
+        out.push({ path: key(path, name), message: `is not a property the spec declares (known: ${Object.keys(props).join(", ") || "none"})` });
+    }
+  }
+
+  if (s.allOf) for (const sub of s.allOf) check(sub, v, path, out);
+  const branches = s.oneOf ?? s.anyOf;
+  if (branches) {
+    const passing = branches.filter((b) => {
+      const tmp: ValidationIssue[] = [];
+      check(b, v, path, tmp);
+      return tmp.length === 0;
+    }).length;
+    if (s.oneOf ? passing !== 1 : passing === 0)
+      out.push({ path, message: `must match ${s.oneOf ? "exactly one" : "at least one"} of the allowed schemas (${passing} matched)` });
+  }
+  if (s.not) {
+    const tmp: ValidationIssue[] = [];
+    check(s.not, v, path, tmp);
+    if (!tmp.length) out.push({ path, message: "must not match the excluded schema" });
+  }
+}
+
+/** Everything a call is about to send, before encoding. */
+export interface Outgoing {
+  path?: Record<string, unknown> | undefined;
+  query?: Record<string, unknown> | undefined;
+  header?: Record<string, unknown> | undefined;
+  body?: unknown;
+  mediaType?: string | undefined;
+}
+
+/** Validates a call against its operation; returns every problem (empty when valid). */
+export function validateOperation(op: OperationSpec, req: Outgoing): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const loc of ["path", "query", "header"] as const) {
+    const given = req[loc] ?? {};
+    for (const p of op[loc] ?? []) {
+      const v = given[p.name];
+      const at = `$.${loc}.${p.name}`;
+      if (v === undefined || v === null) {
+        if (p.required) out.push({ path: at, message: "is required" });
+      } else if (loc === "path" && v === "") out.push({ path: at, message: "must not be empty (it would change the URL)" });
+      else check(p.schema, v, at, out);
+    }
+  }
+  if (req.body === undefined) {
+    if (op.body?.required) out.push({ path: "$.body", message: "is required" });
+  } else if (!op.body) out.push({ path: "$.body", message: "this operation takes no request body" });
+  else {
+    const media = req.mediaType ?? "application/json";
+    const schema = op.body.content[media];
+    if (schema) check(schema, req.body, "$.body", out);
+    else out.push({ path: "$.body", message: `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})` });
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+// Pins the public surface: adding or removing an export must be a deliberate change to this list.
+import { expect, it } from "vitest";
+import * as api from "../src/index.ts";
+
+it("exports exactly the documented runtime values", () => {
+  expect(Object.keys(api).sort()).toEqual([
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DEFAULT_BASE_URL",
+    "InternalServerError",
+    "NotFoundError",
+    "ParadigmAPIError",
+    "ParadigmAbortError",
+    "ParadigmConfigError",
+    "ParadigmConnectionError",
+    "ParadigmError",
+    "ParadigmTimeoutError",
+    "ParadigmValidationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "createParadigmClient",
+  ]);
+});

@@ -1,0 +1,65 @@
+// Compile-time promises of rate() and client.api. Run by `npm run test:types` (vitest --typecheck.only).
+import { describe, expectTypeOf, it } from "vitest";
+import { createParadigmClient, type Feedback, type FeedbackInput, type RateResult } from "../src/index.ts";
+
+const client = createParadigmClient({ apiKey: "k" });
+const RATE = "/api/v2/rate/{feedback_type_id}/{completion_id}" as const;
+
+describe("rate()", () => {
+  it("accepts a boolean flag, a number, a tag or a comment", () => {
+    expectTypeOf(client.rate(3, "c", { flag: true })).toEqualTypeOf<Promise<RateResult>>();
+    client.rate(3, "c", { value: 4.5 });
+    client.rate(3, "c", { tag: "good", comment: null });
+    client.rate(3, "c", {}, { mediaType: "multipart/form-data", timeoutMs: 1000, maxRetries: 0 });
+  });
+
+  it("refuses the readOnly display_value", () => {
+    // @ts-expect-error display_value is readOnly: the server sets it
+    client.rate(3, "c", { flag: true, display_value: "yes" });
+  });
+
+  it("refuses a string feedback_type_id and a numeric completion_id", () => {
+    // @ts-expect-error feedback_type_id is an integer in the spec
+    client.rate("3", "c", { flag: true });
+    // @ts-expect-error completion_id is a string in the spec
+    client.rate(3, 42, { flag: true });
+  });
+
+  it("refuses wrongly typed fields", () => {
+    // @ts-expect-error flag is boolean | null
+    client.rate(3, "c", { flag: "yes" });
+    // @ts-expect-error value is number | null
+    client.rate(3, "c", { value: "4" });
+    // @ts-expect-error an undeclared media type
+    client.rate(3, "c", {}, { mediaType: "text/plain" });
+  });
+
+  it("derives its input type from the generated schema, minus readOnly fields", () => {
+    expectTypeOf<FeedbackInput>().toHaveProperty("flag").toEqualTypeOf<boolean | null | undefined>();
+    expectTypeOf<FeedbackInput>().toHaveProperty("tag").toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<Feedback>().toHaveProperty("display_value");
+    expectTypeOf<Parameters<typeof client.rate>[0]>().toEqualTypeOf<number>();
+    expectTypeOf<Parameters<typeof client.rate>[1]>().toEqualTypeOf<string>();
+  });
+});
+
+describe("client.api", () => {
+  it("infers path params and body from the path string", () => {
+    client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { flag: true } });
+    // @ts-expect-error feedback_type_id must be a number
+    client.api.POST(RATE, { params: { path: { feedback_type_id: "3", completion_id: "c" } }, body: {} });
+    // @ts-expect-error display_value is readOnly
+    client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { display_value: 1 } });
+    // @ts-expect-error no GET is declared on this path
+    client.api.GET(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } } });
+    // @ts-expect-error unknown path
+    client.api.POST("/api/v2/nope", {});
+  });
+
+  it("keeps openapi-fetch's { data, error, response } result", async () => {
+    const r = await client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: {} });
+    expectTypeOf(r.response).toEqualTypeOf<Response>();
+    expectTypeOf(r).toHaveProperty("data");
+    expectTypeOf(r).toHaveProperty("error");
+  });
+});
