@@ -17,8 +17,10 @@ blocks.forEach((code, i) => {
   // Each snippet is its own module, so top-level names don't collide.
   writeFileSync(join(dir, `snippet-${String(i + 1).padStart(2, "0")}.ts`), `${code}\nexport {};\n`);
 });
+// tsc's include globs skip dot-directories, so the snippets get their own config extending the strict one.
+writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: "../tsconfig.json", include: ["*.ts"] }));
 const tsc = require.resolve("typescript/bin/tsc");
-const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
+const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(dir, "tsconfig.json")], { cwd: ROOT, stdio: "inherit" });
 if (r.status === 0) {
   rmSync(dir, { recursive: true, force: true });
   console.log(`typecheck:readme: ${blocks.length} README snippet(s) type-check.`);
