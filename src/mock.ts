@@ -4,6 +4,8 @@
 //   mode "proxy" : Prism forwards to `upstream` and, with `errors`, turns any response that breaks the
 //                  spec into a 500 listing the violations (contract testing against a real server).
 import { fileURLToPath } from "node:url";
+import { ParadigmConfigError } from "./errors.ts";
+import { isLoopback } from "./options.ts";
 
 export interface MockOptions {
   /** Spec file Prism serves. @default the package's generated/openapi.yaml */
@@ -16,6 +18,12 @@ export interface MockOptions {
   upstream?: string | undefined;
   /** Turn spec violations into errors (500 for a bad response in proxy mode). @default true */
   errors?: boolean;
+  /**
+   * Allow a plain `http://` upstream that is not loopback. Prism forwards the `Authorization` header as is,
+   * so this would send the API key in clear text.
+   * @default false
+   */
+  allowInsecureUpstream?: boolean;
 }
 
 export interface MockServer {
@@ -26,9 +34,44 @@ export interface MockServer {
 
 export const defaultSpecPath = (): string => fileURLToPath(new URL("../generated/openapi.yaml", import.meta.url));
 
+function upstreamUrl(raw: string, allowInsecure: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ParadigmConfigError(`upstream is not an absolute URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`upstream must be http(s), got ${url.protocol}`);
+  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
+    throw new ParadigmConfigError(`Refusing to proxy the API key over plain http to ${url.host}. Use https, or pass allowInsecureUpstream: true.`);
+  }
+  return url;
+}
+
+// Prism's finding for an undeclared status ("Unable to match the returned status code with those defined in the
+// document: 200") does not say which status came back, and the 500 it answers hides it. This wraps Prism's own
+// response validator to add it. It is not in Prism's public entry; if a Prism release moves it, Prism's message stays.
+async function statusNamingValidator() {
+  const validator = await import("@stoplight/prism-http/dist/validator/index.js").catch(() => undefined);
+  const validateOutput = validator?.validateOutput;
+  if (typeof validateOutput !== "function") return {};
+  const named: typeof validateOutput = (opts) => {
+    const result = validateOutput(opts);
+    if (result._tag === "Right") return result;
+    const [first, ...rest] = result.left.map((d) =>
+      d.message.startsWith("Unable to match the returned status code ")
+        ? { ...d, message: d.message.replace("the returned status code", `the returned status code ${opts.element.statusCode}`) }
+        : d,
+    );
+    return first ? { _tag: "Left", left: [first, ...rest] } : result;
+  };
+  return { validateOutput: named };
+}
+
 /** Starts Prism in this process. Always `close()` it: it holds a listening socket. */
 export async function startMock(options: MockOptions = {}): Promise<MockServer> {
-  const [{ createServer }, { getHttpOperationsFromSpec }, { createLogger }] = await Promise.all([
+  const upstream = options.upstream === undefined ? undefined : upstreamUrl(options.upstream, options.allowInsecureUpstream ?? false);
+  const [{ createServer }, { getHttpOperationsFromSpec, ProblemJsonError }, { createLogger }] = await Promise.all([
     import("@stoplight/prism-http-server"),
     import("@stoplight/prism-http"),
     import("@stoplight/prism-core"),
@@ -43,8 +86,19 @@ export async function startMock(options: MockOptions = {}): Promise<MockServer> 
     upstreamProxy: undefined,
     mock: { dynamic: false },
   };
-  const config = options.upstream ? { ...shared, isProxy: true as const, upstream: new URL(options.upstream) } : { ...shared, isProxy: false as const };
-  const server = createServer(operations, { cors: true, config, components: { logger } });
+  const config = upstream ? { ...shared, isProxy: true as const, upstream } : { ...shared, isProxy: false as const };
+  // In proxy mode Prism answers an upstream 501 from the spec instead ("remocking"): a server that has not
+  // implemented the operation would then look like a conforming 200. Pass the 501 on instead. The mocker is
+  // called for nothing else in proxy mode. `{ _tag: "Left" }` is fp-ts's Either, which Prism's core expects.
+  const notImplemented = () => () => ({
+    _tag: "Left" as const,
+    left: ProblemJsonError.fromTemplate(
+      { type: "UPSTREAM_NOT_IMPLEMENTED", title: "The upstream server answered 501 Not Implemented", status: 501 },
+      "Prism would have answered from the spec instead; startMock() passes the 501 on so a contract test cannot mistake it for a conforming response.",
+    ),
+  });
+  const components = upstream ? { logger, mock: notImplemented, ...(await statusNamingValidator()) } : { logger };
+  const server = createServer(operations, { cors: true, config, components });
   const url = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   return { url, close: () => server.close() };
 }
