@@ -31,14 +31,16 @@ export interface Delivered {
 }
 
 // Connection failures raised before the request was handed to the server: safe to retry.
+// Any error of the `connect` syscall also qualifies (e.g. "connect ECONNRESET"): no byte of the request was written.
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
-const TIMEOUT = Symbol("timeout");
+// setTimeout fires at once (with a warning) for delays above 2^31-1 ms.
+const MAX_TIMER = 2147483647;
 
-function causeCode(e: unknown): string | undefined {
+/** The first error along the cause chain with a string `code` (undici puts it, with `syscall`, on `cause`). */
+function coded(e: unknown): { code: string; syscall?: unknown; message?: unknown } | undefined {
   for (let c: unknown = e, depth = 0; c && typeof c === "object" && depth < 4; c = (c as { cause?: unknown }).cause, depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof (c as { code?: unknown }).code === "string") return c as { code: string };
   }
   return undefined;
 }
@@ -48,13 +50,40 @@ export function redact(text: string, key: string): string {
   return key && text.includes(key) ? text.split(key).join("[REDACTED]") : text;
 }
 
-function cleanCause(e: unknown, key: string): unknown {
-  if (!(e instanceof Error)) return e;
-  const s = `${e.message}\n${e.stack ?? ""}`;
-  if (!s.includes(key)) return e;
-  const copy = new Error(redact(e.message, key));
+/** True when `key` appears in any string reachable from `v` (own properties, cause chain, AggregateError.errors). */
+function holds(v: unknown, key: string, seen: Set<unknown>): boolean {
+  if (typeof v === "string") return v.includes(key);
+  if (!v || typeof v !== "object" || seen.has(v) || seen.size > 500) return false;
+  seen.add(v);
+  return Reflect.ownKeys(v).some((k) => {
+    try {
+      return holds((v as Record<PropertyKey, unknown>)[k], key, seen);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The original cause when it is clean; otherwise a redacted copy (name, message, code, cleaned cause) that drops everything else. */
+function cleanCause(e: unknown, key: string, depth = 0): unknown {
+  if (!holds(e, key, new Set())) return e;
+  if (!(e instanceof Error) || depth > 4) return redact(String(e), key);
+  const copy = new Error(redact(e.message, key), { cause: cleanCause(e.cause, key, depth + 1) });
   copy.name = e.name;
+  const { code } = e as { code?: unknown };
+  if (typeof code === "string") Object.assign(copy, { code });
   return copy;
+}
+
+/** Settles like `p`, but rejects as soon as `signal` aborts: a fetch or sleep that ignores its signal cannot hold the call. */
+function race<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 export class Transport {
@@ -62,8 +91,9 @@ export class Transport {
   #allowedOrigin = "";
   constructor(private readonly o: ResolvedOptions) {}
 
-  #log(level: number, method: "error" | "warn" | "info" | "debug", msg: string, data?: unknown): void {
-    if (this.o.logLevel >= level) this.o.logger[method](`[paradigm-client] ${msg}`, data);
+  #log(level: number, method: "error" | "warn" | "info" | "debug", msg: string, ...data: unknown[]): void {
+    // `data` is spread so a line without data does not print a trailing "undefined".
+    if (this.o.logLevel >= level) this.o.logger[method](`[paradigm-client] ${msg}`, ...data);
   }
 
   #checkOrigin(url: string, o: ResolvedOptions): void {
@@ -92,30 +122,35 @@ export class Transport {
       let retryable: boolean;
       let serverDelay: number | undefined;
       const ctrl = new AbortController();
-      const timer = setTimeout(() => ctrl.abort(TIMEOUT), o.timeoutMs);
+      // The attempt's own timeout reason, told apart from the caller's by identity; it becomes the error's cause.
+      const timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError");
+      const timer = setTimeout(() => ctrl.abort(timeout), Math.min(o.timeoutMs, MAX_TIMER));
       const onAbort = () => ctrl.abort(req.signal?.reason);
       req.signal?.addEventListener("abort", onAbort, { once: true });
       const started = Date.now();
       try {
-        const response = await fetchImpl(req.url, { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal });
-        const bytes = await response.arrayBuffer();
+        // Headers and the whole body, inside the attempt's timeout.
+        const [response, bytes] = await race(
+          fetchImpl(req.url, { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal }).then(
+            async (r) => [r, await r.arrayBuffer()] as const,
+          ),
+          ctrl.signal,
+        );
         this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
         if (response.ok || !throwHttp) {
           if (response.ok || attempt >= o.maxRetries || !this.#retryableStatus(response, o)) return { response, bytes, attempts: attempt + 1 };
         }
         const text = new TextDecoder().decode(bytes);
-        // Redacted before parsing: a server that echoes request headers must not leak the key via `body`.
-        error = errorFromResponse(response.status, response.statusText, response.headers, redact(text, o.apiKey));
+        // Redacted before parsing: a server that echoes request headers must not leak the key via `body` or `headers`.
+        const h = new Headers([...response.headers].map(([k, v]): [string, string] => [k, redact(v, o.apiKey)]));
+        error = errorFromResponse(response.status, redact(response.statusText, o.apiKey), h, redact(text, o.apiKey));
         retryable = this.#retryableStatus(response, o);
         serverDelay = retryAfterMs(response.headers);
       } catch (e) {
-        if (ctrl.signal.reason === TIMEOUT) {
+        if (ctrl.signal.reason === timeout) {
           error = new ParadigmTimeoutError(
             `No complete response within ${o.timeoutMs} ms (attempt ${attempt + 1}). The server may have received the request.`,
-            {
-              cause: cleanCause(e, o.apiKey),
-              deliveryUnknown: true,
-            },
+            { cause: timeout, deliveryUnknown: true },
           );
           retryable = o.retryUnknownDelivery;
         } else if (req.signal?.aborted) {
@@ -123,10 +158,12 @@ export class Transport {
         } else if (e instanceof ParadigmError) {
           throw e;
         } else {
-          const code = causeCode(e);
-          const notSent = code !== undefined && NOT_SENT.has(code);
+          const c = coded(e);
+          const code = c?.code;
+          const notSent = !!c && (NOT_SENT.has(c.code) || c.syscall === "connect");
           const cause = cleanCause(e, o.apiKey);
-          const what = redact(String((cause as Error)?.message ?? cause), o.apiKey);
+          // The coded error says what happened ("connect ECONNREFUSED 127.0.0.1:443"); undici's outer one only "fetch failed".
+          const what = redact(String((c ?? (e as { message?: unknown } | null))?.message ?? e), o.apiKey);
           error = new ParadigmConnectionError(
             `Connection failed${code ? ` (${code})` : ""}: ${what}.${notSent ? " The request was not sent." : " The server may have received the request."}`,
             { cause, deliveryUnknown: !notSent },
@@ -146,7 +183,7 @@ export class Transport {
       const delay = Math.min(serverDelay ?? backoff, o.maxRetryDelayMs);
       this.#log(3, "info", `retrying ${req.method} ${req.url} in ${Math.round(delay)} ms after: ${error.message}`);
       try {
-        await o.sleep(delay, req.signal);
+        await race(o.sleep(delay, req.signal), req.signal);
       } catch (e) {
         throw new ParadigmAbortError("The call was aborted while waiting to retry.", { cause: e });
       }
