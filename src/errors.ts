@@ -80,10 +80,8 @@ export class UnprocessableEntityError extends ParadigmAPIError {
 }
 export class RateLimitError extends ParadigmAPIError {
   override name = "RateLimitError";
-  /** Milliseconds the server asked us to wait (`retry-after-ms` or `Retry-After`), if it said. */
-  get retryAfter(): number | undefined {
-    return retryAfterMs(this.headers);
-  }
+  /** Milliseconds the server asked to wait (`retry-after-ms` or `Retry-After`, seconds or HTTP date), as of the answer; undefined if it did not say. */
+  readonly retryAfter: number | undefined = retryAfterMs(this.headers);
 }
 /** Any 5xx. `deliveryUnknown` is true unless it was a 503 with Retry-After. */
 export class InternalServerError extends ParadigmAPIError {
@@ -126,8 +124,15 @@ export function errorFromResponse(status: number, statusText: string, headers: H
     }
   }
   const Class = STATUS_CLASSES[status] ?? (status >= 500 ? InternalServerError : ParadigmAPIError);
-  const summary = describeBody(body, /html/i.test(type) || /^\s*</.test(text));
-  return new Class(status, headers, body, `${status}${statusText ? ` ${statusText}` : ""}${summary ? `: ${summary}` : ""}`);
+  const head = `${status}${statusText ? ` ${statusText}` : ""}`;
+  let summary = "";
+  try {
+    summary = describeBody(body, /html/i.test(type) || /^\s*</.test(text));
+  } catch {
+    // A body too odd to summarize (e.g. nested past the stack): the status line still says what happened.
+  }
+  // A page titled "502 Bad Gateway" or a text body "Service Unavailable" adds nothing to the status line.
+  return new Class(status, headers, body, summary && summary !== head && summary !== statusText ? `${head}: ${summary}` : head);
 }
 
 const clip = (s: string, n = 300) => {
@@ -139,10 +144,14 @@ const clip = (s: string, n = 300) => {
 function describeBody(body: unknown, html: boolean): string {
   if (typeof body === "string") {
     if (!html) return clip(body);
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body);
-    return clip((title?.[1] ?? body).replace(/<[^>]*>/g, " "), 200);
+    const page = body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, "");
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(page)?.[1]?.trim() || /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(page)?.[1];
+    const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", nbsp: " " };
+    return clip(
+      (title || page).replace(/<[^>]*>/g, " ").replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, e: string) => ENTITIES[e] ?? ""),
+      200,
+    );
   }
-  if (Array.isArray(body)) return clip(body.map(String).join("; "));
   if (!body || typeof body !== "object") return body == null ? "" : String(body);
   const o = body as Record<string, unknown>;
   const parts: string[] = [];
@@ -151,17 +160,20 @@ function describeBody(body: unknown, html: boolean): string {
   if (typeof o.detail === "string") parts.push(o.detail);
   if (Array.isArray(o.validation)) {
     for (const v of o.validation as { location?: unknown[]; message?: string }[]) {
-      parts.push(`${(v.location ?? []).join(".")}: ${v.message ?? ""}`);
+      parts.push(`${(v?.location ?? []).join(".")}: ${v?.message ?? ""}`);
     }
   }
   if (parts.length) return clip(parts.join(" — "), 600);
-  // Django REST framework field errors: { field: ["msg", ...], non_field_errors: [...] }.
-  for (const [k, v] of Object.entries(o)) {
-    const msgs = Array.isArray(v) ? v.filter((m) => typeof m === "string") : typeof v === "string" ? [v] : [];
-    if (msgs.length) parts.push(k === "non_field_errors" || k === "detail" || k === "message" || k === "error" ? msgs.join(" ") : `${k}: ${msgs.join(" ")}`);
-    else if (v && typeof v === "object" && typeof (v as { message?: unknown }).message === "string") parts.push((v as { message: string }).message);
-  }
-  return clip(parts.length ? parts.join("; ") : JSON.stringify(o));
+  // Django REST framework errors: { detail }, { field: ["msg", ...] }, nested serializers { a: { b: [...] } },
+  // list serializers [{}, { tag: [...] }], non_field_errors. Every string is kept, prefixed with its field path.
+  const walk = (v: unknown, at: string): void => {
+    if (typeof v === "string") parts.push(at ? `${at}: ${v}` : v);
+    else if (Array.isArray(v)) for (const x of v) walk(x, at);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) walk(x, /^(non_field_errors|detail|message|error|errors)$/.test(k) ? at : at ? `${at}.${k}` : k);
+  };
+  walk(body, "");
+  return clip(parts.length ? parts.join("; ") : JSON.stringify(body));
 }
 
 /** `retry-after-ms`, then `Retry-After` (seconds or HTTP date), in ms; undefined when absent or unreadable. */
