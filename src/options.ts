@@ -124,19 +124,28 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       done();
       reject(signal?.reason);
     };
-    const t = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
+    const t = setTimeout(
+      () => {
+        done();
+        resolve();
+      },
+      Math.min(ms, 2147483647), // larger delays would fire at once
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
-const nonNegative = (name: string, v: number | undefined, fallback: number): number => {
+const nonNegative = (name: string, v: number | undefined, fallback: number, min = 0): number => {
   if (v === undefined) return fallback;
-  if (typeof v !== "number" || !(v >= 0) || v === Number.POSITIVE_INFINITY)
-    throw new ParadigmConfigError(`${name} must be a finite number ≥ 0, got ${String(v)}`);
+  if (typeof v !== "number" || !(v >= min) || v === Number.POSITIVE_INFINITY)
+    throw new ParadigmConfigError(`${name} must be a finite number ≥ ${min}, got ${String(v)}`);
   return v;
+};
+
+/** Copies headers without any spelling of Authorization: the key's header is set by the transport alone. */
+const withoutAuth = (h: Record<string, string>, into: Record<string, string> = {}): Record<string, string> => {
+  for (const [k, v] of Object.entries(h)) if (k.toLowerCase() !== "authorization") into[k] = v;
+  return into;
 };
 
 /** Checks per-call overrides and merges them over the client's options. */
@@ -144,11 +153,12 @@ export function mergeRequestOptions(base: ResolvedOptions, o: RequestOptions | u
   if (!o) return base;
   return {
     ...base,
-    timeoutMs: nonNegative("timeoutMs", o.timeoutMs, base.timeoutMs),
+    // 0 would fail every attempt at once; "no timeout" is not offered, so a hung server cannot hang a call.
+    timeoutMs: nonNegative("timeoutMs", o.timeoutMs, base.timeoutMs, 1),
     maxRetries: Math.floor(nonNegative("maxRetries", o.maxRetries, base.maxRetries)),
     maxRetryDelayMs: nonNegative("maxRetryDelayMs", o.maxRetryDelayMs, base.maxRetryDelayMs),
     retryUnknownDelivery: o.retryUnknownDelivery ?? base.retryUnknownDelivery,
-    headers: o.headers ? { ...base.headers, ...o.headers } : base.headers,
+    headers: o.headers ? withoutAuth(o.headers, { ...base.headers }) : base.headers,
   };
 }
 
@@ -176,12 +186,9 @@ export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
       `Refusing to send the API key over plain http to ${url.host}. Use https, or pass allowInsecureHttp: true if this network is trusted.`,
     );
   }
-  const level = o.logLevel ?? (env("PARADIGM_LOG") as LogLevel | undefined) ?? "off";
-  if (!(level in LEVELS)) throw new ParadigmConfigError(`logLevel must be one of ${Object.keys(LEVELS).join(", ")}, got ${String(level)}`);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.headers ?? {})) {
-    if (k.toLowerCase() !== "authorization") headers[k] = v;
-  }
+  const level = o.logLevel ?? (env("PARADIGM_LOG")?.toLowerCase() as LogLevel | undefined) ?? "off";
+  if (!Object.hasOwn(LEVELS, level)) throw new ParadigmConfigError(`logLevel must be one of ${Object.keys(LEVELS).join(", ")}, got ${String(level)}`);
+  const headers = withoutAuth(o.headers ?? {});
   const base: ResolvedOptions = {
     apiKey,
     auth: `Bearer ${apiKey}`,
