@@ -75,7 +75,8 @@ const regexes = new Map<string, RegExp>();
 function typeOk(type: string, v: unknown): boolean {
   switch (type) {
     case "integer":
-      return Number.isInteger(v);
+      // Beyond 2^53 a JS number is no longer the integer the caller wrote, and from 1e21 String() gives "1e+21".
+      return Number.isSafeInteger(v);
     case "number":
       return typeof v === "number" && Number.isFinite(v);
     case "string":
@@ -106,7 +107,8 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     }
   } else if (s.type && !typeOk(s.type, v)) {
     const finite = s.type === "number" || s.type === "integer" ? (typeof v === "number" ? " (NaN and ±Infinity cannot be sent as JSON)" : "") : "";
-    out.push({ path, message: `must be ${s.type === "integer" ? "an integer" : s.type}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
+    const what = s.type === "integer" ? `an integer${Number.isInteger(v) ? " within ±(2^53 − 1)" : ""}` : s.type;
+    out.push({ path, message: `must be ${what}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
     return;
   } else if (typeof v === "number" && !Number.isFinite(v)) {
     out.push({ path, message: `must be a finite number, got ${v}` });
@@ -145,7 +147,8 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     for (const name of Object.keys(o)) {
       const value = o[name];
       if (value === undefined) continue; // JSON drops it, as do our form encoders
-      const p = props[name];
+      // Own properties only: `constructor` or `__proto__` must not find Object.prototype and pass as declared.
+      const p = Object.hasOwn(props, name) ? props[name] : undefined;
       if (p) {
         if (p.readOnly) out.push({ path: key(path, name), message: "is read-only: the server sets it, a request must not send it" });
         else check(p, value, key(path, name), out);
