@@ -4,6 +4,8 @@
 //   Django REST framework (Paradigm's server) and Prism read null from form input. The string "null"
 //   (what openapi-fetch's own form serializer sends) would be refused as a number or read as text.
 
+import { ParadigmValidationError } from "./errors.ts";
+
 export type MediaType = "application/json" | "application/x-www-form-urlencoded" | "multipart/form-data";
 
 /** Fills `{name}` segments; each value is percent-encoded, so `/`, spaces and unicode stay in their segment. */
@@ -28,15 +30,20 @@ function eachField(body: unknown, add: (k: string, v: string | Blob) => void): v
 
 /** Returns the body and Content-Type for a media type. Multipart leaves Content-Type to fetch (it adds the boundary). */
 export function encodeBody(body: unknown, media: string): { body: BodyInit; contentType: string | undefined } {
-  if (media === "application/x-www-form-urlencoded") {
-    const form = new URLSearchParams();
-    eachField(body, (k, v) => form.append(k, v as string));
-    return { body: form.toString(), contentType: media };
+  try {
+    if (media === "application/x-www-form-urlencoded") {
+      const form = new URLSearchParams();
+      eachField(body, (k, v) => form.append(k, v as string));
+      return { body: form.toString(), contentType: media };
+    }
+    if (media === "multipart/form-data") {
+      const form = new FormData();
+      eachField(body, (k, v) => form.append(k, v));
+      return { body: form, contentType: undefined };
+    }
+    return { body: JSON.stringify(body), contentType: media };
+  } catch (e) {
+    // A BigInt or a cycle, reachable with `validate: false`: still a ParadigmError, still nothing sent.
+    throw new ParadigmValidationError([{ path: "$.body", message: `cannot be encoded as ${media} (${(e as Error).message})` }]);
   }
-  if (media === "multipart/form-data") {
-    const form = new FormData();
-    eachField(body, (k, v) => form.append(k, v));
-    return { body: form, contentType: undefined };
-  }
-  return { body: JSON.stringify(body), contentType: media };
 }
