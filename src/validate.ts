@@ -106,7 +106,7 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
       return;
     }
   } else if (s.type && !typeOk(s.type, v)) {
-    const finite = s.type === "number" || s.type === "integer" ? (typeof v === "number" ? " (NaN and ±Infinity cannot be sent as JSON)" : "") : "";
+    const finite = typeof v === "number" && !Number.isFinite(v) ? " (NaN and ±Infinity cannot be sent as JSON)" : "";
     const what = s.type === "integer" ? `an integer${Number.isInteger(v) ? " within ±(2^53 − 1)" : ""}` : s.type;
     out.push({ path, message: `must be ${what}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
     return;
@@ -156,7 +156,14 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
       // Stricter than JSON Schema on purpose: an undeclared key is almost always a typo
       // (`{ vaule: 4 }` would log an empty rating). `additionalProperties: true` in the spec allows them.
       else if (s.additionalProperties !== true)
-        out.push({ path: key(path, name), message: `is not a property the spec declares (known: ${Object.keys(props).join(", ") || "none"})` });
+        out.push({
+          path: key(path, name),
+          message: `is not a property the spec declares (known: ${
+            Object.keys(props)
+              .filter((k) => !props[k]?.readOnly)
+              .join(", ") || "none"
+          })`,
+        });
     }
   }
 
