@@ -10,7 +10,8 @@ export type MediaType = "application/json" | "application/x-www-form-urlencoded"
 
 /** Fills `{name}` segments; each value is percent-encoded, so `/`, spaces and unicode stay in their segment. */
 export function fillPath(template: string, params: Record<string, unknown> | undefined): string {
-  return template.replace(/\{([^{}]+)\}/g, (_, name: string) => encodeURIComponent(String(params?.[name])));
+  // A lone surrogate (refused by validation) becomes U+FFFD rather than a URIError when validation is off.
+  return template.replace(/\{([^{}]+)\}/g, (_, name: string) => encodeURIComponent(String(params?.[name]).replace(/\p{Cs}/gu, "\ufffd")));
 }
 
 function formValue(v: unknown): string | Blob {
