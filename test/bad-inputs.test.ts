@@ -69,6 +69,7 @@ const rows: Row[] = [
   ["completion_id null", 3, null, {}, [["$.path.completion_id", /^is required$/]]],
   ["completion_id as a number", 3, 42, {}, [["$.path.completion_id", /^must be string, got 42$/]]],
   ["completion_id as an object", 3, { id: "c" }, {}, [["$.path.completion_id", /^must be string, got object$/]]],
+  ["completion_id with a lone surrogate", 3, "cmpl-\ud800", {}, [["$.path.completion_id", /^must be well-formed Unicode \(it has a lone surrogate\)$/]]],
   // the body itself
   ["a null body", 3, "c", null, [["$.body", /^must be object, not null$/]]],
   ["a string body", 3, "c", "flag=true", [["$.body", /^must be object, got string$/]]],
@@ -174,6 +175,14 @@ describe("with validate: false, a body JSON cannot encode is still refused befor
     expect(err).toBeInstanceOf(ParadigmValidationError);
     expect((err as ParadigmValidationError).issues.map((i) => `${i.path} ${i.message}`)[0]).toMatch(re);
     expect(sent).toEqual([]);
+  });
+});
+
+describe("with validate: false, a lone surrogate in the path does not crash", () => {
+  it("is sent as U+FFFD instead of throwing a URIError", async () => {
+    const { client, sent } = counting({ validate: false });
+    await client.rate(3, "a\ud800b", {});
+    expect(sent).toEqual(["https://paradigm.example/api/v2/rate/3/a%EF%BF%BDb"]);
   });
 });
 
