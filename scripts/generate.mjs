@@ -1,5 +1,7 @@
 // npm run generate        writes generated/ from openapi/ (a no-op when its inputs are unchanged)
 // npm run check:generated regenerates in memory and fails if generated/ differs (drift check)
+// --root <dir>            works on <dir>/openapi and <dir>/generated instead of this repo's (a scratch copy)
+// --force                 regenerates even when the inputs fingerprint is unchanged
 //
 // Outputs, each with a header naming this command:
 //   generated/openapi.yaml   the effective spec (vendored document + overlays), served by the Prism mock
@@ -8,21 +10,20 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { ROOT } from "./redocly.mjs";
 import { bundleEffectiveSpec, overlayFiles, VENDORED } from "./spec.mjs";
 
 const require = createRequire(import.meta.url);
-const OUT = join(ROOT, "generated");
 const COMMAND = "npm run generate";
 
 /** Everything that can change the output. Hashed into each header so an unchanged run is a no-op. */
-export function inputsFingerprint() {
+export function inputsFingerprint(root = ROOT) {
   const h = createHash("sha256");
   const add = (label, data) => h.update(`${label}\0${data.length}\0`).update(data);
-  add(VENDORED, readFileSync(join(ROOT, VENDORED)));
-  for (const o of overlayFiles()) add(o, readFileSync(join(ROOT, o)));
-  for (const p of ["openapi-typescript", "@redocly/cli", "yaml"]) add(p, require(`${p}/package.json`).version);
+  add(VENDORED, readFileSync(join(root, VENDORED)));
+  for (const o of overlayFiles(root)) add(o, readFileSync(join(root, o)));
+  for (const p of ["openapi-typescript", "typescript", "@redocly/cli", "yaml"]) add(p, require(`${p}/package.json`).version);
   add("scripts", readFileSync(new URL(import.meta.url)));
   add("spec.mjs", readFileSync(new URL("./spec.mjs", import.meta.url)));
   return h.digest("hex").slice(0, 16);
@@ -70,6 +71,12 @@ function compactSchema(schema, spec) {
     const m = /^#\/components\/schemas\/(.+)$/.exec(schema.$ref);
     if (m) return { $ref: decodeURIComponent(m[1]) };
     return compactSchema(resolve(spec, schema.$ref), spec);
+  }
+  // A file part (`type: string, format: binary`) is sent as a Blob/File or bytes, which are objects,
+  // or as a string. Expressed in the validator's vocabulary so `file: 42` is still refused.
+  if (schema.type === "string" && schema.format === "binary") {
+    const file = { format: "binary", anyOf: [{ type: "string" }, { type: "object" }] };
+    return schema.nullable ? { ...file, nullable: true } : file;
   }
   const out = {};
   for (const [k, v] of Object.entries(schema)) {
@@ -141,13 +148,21 @@ function operationTables(spec) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function render(fingerprint) {
+async function render(fingerprint, root) {
   // Imported here, not at the top: a no-op run must not pay for loading the generator.
-  const { default: openapiTS, astToString } = await import("openapi-typescript");
-  const { parse } = await import("yaml");
-  const specText = bundleEffectiveSpec();
+  const [{ default: openapiTS, astToString }, { parse }, { default: typescript }] = await Promise.all([
+    import("openapi-typescript"),
+    import("yaml"),
+    import("typescript"),
+  ]);
+  const specText = bundleEffectiveSpec(root);
   const spec = parse(specText);
-  const ast = await openapiTS(spec, { readWriteMarkers: true, rootTypes: true, rootTypesNoSchemaPrefix: true });
+  // A file part is typed as Blob (File is a Blob), what fetch and FormData take; openapi-typescript
+  // would type it as string. A transform replaces the whole property type, so nullable is ours to add.
+  const f = typescript.factory;
+  const blob = f.createTypeReferenceNode("Blob");
+  const transform = (s) => (s.format === "binary" ? (s.nullable ? f.createUnionTypeNode([blob, f.createLiteralTypeNode(f.createNull())]) : blob) : undefined);
+  const ast = await openapiTS(spec, { readWriteMarkers: true, rootTypes: true, rootTypesNoSchemaPrefix: true, transform });
   const { schemas, operations } = operationTables(spec);
   const ts = (name, value) => `export const ${name} = ${JSON.stringify(value, null, 2)} as const;\n`;
   return {
@@ -166,30 +181,47 @@ function readOr(file, fallback) {
 }
 
 async function main() {
-  const check = process.argv.includes("--check");
-  const force = process.argv.includes("--force");
-  const fingerprint = inputsFingerprint();
+  const argv = process.argv.slice(2);
+  const check = argv.includes("--check");
+  const force = argv.includes("--force");
+  const rootAt = argv.indexOf("--root");
+  const root = rootAt >= 0 && argv[rootAt + 1] ? resolvePath(argv[rootAt + 1]) : ROOT;
+  const out = join(root, "generated");
+  const fingerprint = inputsFingerprint(root);
   const names = ["openapi.yaml", "schema.ts", "operations.ts"];
+  const madeFrom = (n) => /inputs: (\w+)\n/.exec(readOr(join(out, n), ""))?.[1];
+  const stale = (files, why) => {
+    console.error(
+      `check:generated: generated/ is stale: ${files.map((n) => `generated/${n}`).join(", ")}.\n${why}\n` +
+        `Fix: run \`${COMMAND}\` and commit generated/ with the change.`,
+    );
+    process.exit(1);
+  };
 
-  if (!check && !force && names.every((n) => readOr(join(OUT, n), "").includes(`inputs: ${fingerprint}\n`))) {
+  if (!check && !force && names.every((n) => madeFrom(n) === fingerprint)) {
     console.log(`generate: inputs unchanged (${fingerprint}); generated/ is up to date.`);
     return;
   }
-  const files = await render(fingerprint);
+  // Not on the no-op path above (it must stay instant, and the run that wrote generated/ from these
+  // same inputs already warned); lint:spec, part of npm test, warns on every run.
+  const { overlayWarnings, printOverlayWarnings } = await import("./overlay-check.mjs");
+  printOverlayWarnings(overlayWarnings(root, VENDORED, overlayFiles(root)), check ? "check:generated" : "generate");
+  // Another fingerprint in a header means other bytes (the header is part of the output): stale
+  // without rendering. Only a matching fingerprint needs a render, to catch hand edits.
+  const moved = names.filter((n) => madeFrom(n) !== fingerprint);
+  if (check && moved.length) {
+    const made = madeFrom(moved[0]);
+    stale(moved, `It was made from other inputs (${made ?? "none"}, now ${fingerprint}): the spec, an overlay, or the generator or its version changed.`);
+  }
+  const files = await render(fingerprint, root);
   if (check) {
-    const stale = names.filter((n) => readOr(join(OUT, n), null) !== files[n]);
-    if (stale.length) {
-      console.error(
-        `check:generated: generated/ is stale or hand-edited: ${stale.map((n) => `generated/${n}`).join(", ")}.\n` +
-          `Its inputs (spec, overlays, generator versions) no longer produce it. Run \`${COMMAND}\` and commit the result.`,
-      );
-      process.exit(1);
-    }
+    const edited = names.filter((n) => readOr(join(out, n), null) !== files[n]);
+    if (edited.length) stale(edited, "It was edited by hand: its inputs are unchanged but it is not what they produce.");
     console.log(`check:generated: generated/ matches its inputs (${fingerprint}).`);
     return;
   }
-  mkdirSync(OUT, { recursive: true });
-  for (const n of names) writeFileSync(join(OUT, n), files[n]);
+  mkdirSync(out, { recursive: true });
+  for (const n of names) writeFileSync(join(out, n), files[n]);
   console.log(`generate: wrote ${names.map((n) => `generated/${n}`).join(", ")} (${fingerprint}).`);
 }
 

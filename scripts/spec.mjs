@@ -1,5 +1,6 @@
 // Builds the effective spec: LightOn's vendored document with our overlays applied, in order.
 // lint-spec.mjs lints it and generate.mjs generates from it, so both see the same document.
+// Every function takes the repo root, so the pipeline can run on a scratch copy (generate.mjs --root).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,12 +24,13 @@ export function overlayFiles(root = ROOT) {
 }
 
 /** Returns the effective spec as YAML text, or throws with Redocly's own words. */
-export function bundleEffectiveSpec() {
+export function bundleEffectiveSpec(root = ROOT) {
   const dir = mkdtempSync(join(tmpdir(), "paradigm-spec-"));
   try {
     const out = join(dir, "openapi.yaml");
-    const args = ["bundle", VENDORED, "-o", out, "--lint-config", "off"];
-    for (const o of overlayFiles()) args.push("--overlay", o);
+    // Absolute paths: Redocly runs in this package's directory, which need not be `root`.
+    const args = ["bundle", join(root, VENDORED), "-o", out, "--lint-config", "off"];
+    for (const o of overlayFiles(root)) args.push("--overlay", join(root, o));
     const r = redocly(args);
     if (r.status !== 0) throw new Error(`redocly bundle failed:\n${r.stdout}${r.stderr}`);
     return readFileSync(out, "utf8");
