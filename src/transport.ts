@@ -123,8 +123,12 @@ export class Transport {
       let serverDelay: number | undefined;
       const ctrl = new AbortController();
       // The attempt's own timeout reason, told apart from the caller's by identity; it becomes the error's cause.
-      const timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError");
-      const timer = setTimeout(() => ctrl.abort(timeout), Math.min(o.timeoutMs, MAX_TIMER));
+      // Built only when the timer fires: the common path pays for no stack trace.
+      let timeout: DOMException | undefined;
+      const timer = setTimeout(
+        () => ctrl.abort((timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError"))),
+        Math.min(o.timeoutMs, MAX_TIMER),
+      );
       const onAbort = () => ctrl.abort(req.signal?.reason);
       req.signal?.addEventListener("abort", onAbort, { once: true });
       const started = Date.now();
@@ -147,7 +151,7 @@ export class Transport {
         retryable = this.#retryableStatus(response, o);
         serverDelay = retryAfterMs(response.headers);
       } catch (e) {
-        if (ctrl.signal.reason === timeout) {
+        if (timeout && ctrl.signal.reason === timeout) {
           error = new ParadigmTimeoutError(
             `No complete response within ${o.timeoutMs} ms (attempt ${attempt + 1}). The server may have received the request.`,
             { cause: timeout, deliveryUnknown: true },
