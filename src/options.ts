@@ -15,7 +15,8 @@ export interface Logger {
 /** Options that can be set per client and overridden per call. */
 export interface RequestOptions {
   /**
-   * Time allowed for one attempt, from sending to the last byte of the response, in ms.
+   * Time allowed for one attempt, from sending to the last byte of the response, in ms (≥ 1; there is
+   * no "no timeout", so a hung server cannot hang a call). Each retry gets a fresh timeout.
    * @default 30000
    */
   timeoutMs?: number;
