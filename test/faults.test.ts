@@ -365,11 +365,19 @@ describe("caller abort", () => {
   });
 
   it("interrupts the wait even when a custom sleep ignores the signal", async () => {
-    const { server, rate } = await scenario([reply(429, "", { "retry-after": "30" })], { sleep: () => new Promise<void>(() => {}) });
+    let entered: () => void = () => {};
+    const sleeping = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const { server, rate } = await scenario([reply(429, "", { "retry-after": "30" })], {
+      sleep: () => {
+        entered();
+        return new Promise<void>(() => {}); // never resolves, ignores the signal
+      },
+    });
     const ctrl = new AbortController();
     const p = failure(rate({ signal: ctrl.signal }));
-    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50)); // let the client reach its sleep
+    await sleeping;
     ctrl.abort();
     const err = await p;
     expect(err).toBeInstanceOf(ParadigmAbortError);
