@@ -126,7 +126,10 @@ export class Transport {
       // Built only when the timer fires: the common path pays for no stack trace.
       let timeout: DOMException | undefined;
       const timer = setTimeout(
-        () => ctrl.abort((timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError"))),
+        () => {
+          timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError");
+          ctrl.abort(timeout);
+        },
         Math.min(o.timeoutMs, MAX_TIMER),
       );
       const onAbort = () => ctrl.abort(req.signal?.reason);
