@@ -144,12 +144,18 @@ export class Transport {
           ctrl.signal,
         );
         this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
-        if (response.ok || !throwHttp) {
-          if (response.ok || attempt >= o.maxRetries || !this.#retryableStatus(response, o)) return { response, bytes, attempts: attempt + 1 };
-        }
+        if (response.ok) return { response, bytes, attempts: attempt + 1 };
         const text = new TextDecoder().decode(bytes);
         // Redacted before parsing: a server that echoes request headers must not leak the key via `body` or `headers`.
         const h = new Headers([...response.headers].map(([k, v]): [string, string] => [k, redact(v, o.apiKey)]));
+        if (!throwHttp && (attempt >= o.maxRetries || !this.#retryableStatus(response, o))) {
+          // Handed back (client.api's `error`), not thrown: scrubbed the same way.
+          const clean = new TextEncoder().encode(redact(text, o.apiKey));
+          const statusText = redact(response.statusText, o.apiKey);
+          const scrubbed = new Response(clean, { status: response.status, statusText, headers: h });
+          Object.defineProperty(scrubbed, "url", { value: response.url });
+          return { response: scrubbed, bytes: clean.buffer as ArrayBuffer, attempts: attempt + 1 };
+        }
         error = errorFromResponse(response.status, redact(response.statusText, o.apiKey), h, redact(text, o.apiKey));
         retryable = this.#retryableStatus(response, o);
         serverDelay = retryAfterMs(response.headers);

@@ -205,6 +205,8 @@ export function validateOperation(op: OperationSpec, req: Outgoing): ValidationI
       if (v === undefined || v === null) {
         if (p.required) out.push({ path: at, message: "is required" });
       } else if (loc === "path" && v === "") out.push({ path: at, message: "must not be empty (it would change the URL)" });
+      // URL parsing folds "." and ".." segments (even percent-encoded), so the request would hit another route.
+      else if (loc === "path" && (v === "." || v === "..")) out.push({ path: at, message: `must not be "${v}" (URLs fold it into another path)` });
       // encodeURIComponent throws on a lone surrogate; fetch would mangle it in a header.
       else if (typeof v === "string" && /\p{Cs}/u.test(v)) out.push({ path: at, message: "must be well-formed Unicode (it has a lone surrogate)" });
       else check(p.schema, v, at, out);

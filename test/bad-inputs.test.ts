@@ -69,6 +69,14 @@ const rows: Row[] = [
   ["completion_id null", 3, null, {}, [["$.path.completion_id", /^is required$/]]],
   ["completion_id as a number", 3, 42, {}, [["$.path.completion_id", /^must be string, got 42$/]]],
   ["completion_id as an object", 3, { id: "c" }, {}, [["$.path.completion_id", /^must be string, got object$/]]],
+  ["completion_id '.' (URL parsing would drop the segment)", 3, ".", {}, [["$.path.completion_id", /^must not be "\." \(URLs fold it into another path\)$/]]],
+  [
+    "completion_id '..' (URL parsing would climb a segment)",
+    3,
+    "..",
+    {},
+    [["$.path.completion_id", /^must not be "\.\." \(URLs fold it into another path\)$/]],
+  ],
   ["completion_id with a lone surrogate", 3, "cmpl-\ud800", {}, [["$.path.completion_id", /^must be well-formed Unicode \(it has a lone surrogate\)$/]]],
   // the body itself
   ["a null body", 3, "c", null, [["$.body", /^must be object, not null$/]]],

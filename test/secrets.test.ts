@@ -104,6 +104,22 @@ describe("a server that echoes the request", () => {
     expect(e.headers.get("x-echo-authorization")).toBe("Bearer [REDACTED]");
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`); // it was sent, just never kept
   });
+
+  it("cannot leak the key through client.api's returned error, response body or headers either", async () => {
+    const server = await startFaultServer([echo]);
+    servers.push(server);
+    const client = createParadigmClient({ apiKey: KEY, baseUrl: server.url });
+    const { error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+      params: { path: { feedback_type_id: 3, completion_id: "c" } },
+      body: {},
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(error)).toContain("Bad token Bearer [REDACTED]");
+    expect(JSON.stringify(error)).not.toContain(KEY);
+    expect(response.headers.get("x-echo-authorization")).toBe("Bearer [REDACTED]");
+    expect(response.url).toBe(`${server.url}/api/v2/rate/3/c`);
+    expect(server.requests).toHaveLength(1);
+  });
 });
 
 describe("every failure class, rendered every way", () => {
