@@ -251,7 +251,7 @@ async function dryRun(o, bytes, argv) {
     log(`dry run in a scratch copy (${scratch}); ${ROOT} is not touched.`);
     const child = spawnSync(process.execPath, [join(scratch, "scripts", "spec-update.mjs"), incoming, ...rest, "--source", o.source ?? o.input], {
       cwd: scratch,
-      env: { ...process.env, INIT_CWD: scratch },
+      env: { ...process.env, INIT_CWD: scratch, PARADIGM_SPEC_UPDATE_SCRATCH: "1" },
       stdio: "inherit",
     });
     log(`dry run ${child.status === 0 ? "succeeded" : "FAILED (see above)"}; nothing in ${ROOT} was changed.`);
@@ -283,6 +283,7 @@ async function main() {
     return 0;
   }
   const source = o.source ?? o.input;
+  const scratch = process.env.PARADIGM_SPEC_UPDATE_SCRATCH === "1"; // a dry run's copy: no advice about "the tree"
   const previous = join(root, STATE, "openapi-v2.previous.yaml");
   const total = 6;
   let n = 0;
@@ -293,7 +294,7 @@ async function main() {
     console.error(`\nspec:update: FAILED at step ${n}/${total} "${name}": ${detail}`);
     if (output) console.error(`Why:\n${why(output)}`);
     if (o.restoreOnFailure) restore(root);
-    else console.error(`The tree now has the new spec and what the steps before this one wrote. Undo: npm run spec:update -- --restore`);
+    else if (!scratch) console.error(`The tree now has the new spec and what the steps before this one wrote. Undo: npm run spec:update -- --restore`);
     if (diff?.bump === "major") console.error(`\n${majorBanner(diff)}`);
     return 1;
   };
@@ -340,7 +341,7 @@ async function main() {
   }
 
   log(`done: ${VENDORED} is now ${source} (${diff.bump}; ${diff.added.length} operation(s) added, ${diff.removed.length} removed).`);
-  log(`review and commit: git diff -- openapi/ generated/; undo: npm run spec:update -- --restore`);
+  if (!scratch) log(`review and commit: git diff -- openapi/ generated/; undo: npm run spec:update -- --restore`);
   if (diff.bump === "major") console.error(`\n${majorBanner(diff)}`);
   return 0;
 }
