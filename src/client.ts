@@ -144,8 +144,10 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
     headers?: unknown;
   } & Record<string, unknown>;
   const prepare = (method: string, path: string, init: Init | undefined): Init | undefined => {
-    const media = contentTypeOf(init?.headers)?.split(";")[0]?.trim().toLowerCase();
     const spec = operationSpec(method, path);
+    // No Content-Type given: an operation that declares a single media type (e.g. a multipart upload) uses it.
+    const declared = spec?.body ? Object.keys(spec.body.content) : [];
+    const media = contentTypeOf(init?.headers)?.split(";")[0]?.trim().toLowerCase() ?? (declared.length === 1 ? declared[0] : undefined);
     if (base.validate && spec) {
       const body = isPlainData(init?.body) || (init?.body !== undefined && typeof init?.body !== "object") ? init?.body : undefined;
       const issues = validateOperation(spec, { ...init?.params, body, mediaType: media });
@@ -155,7 +157,8 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
       const enc = encodeBody(init.body, media);
       const headers = new Headers(init.headers as HeadersInit);
       // Multipart: fetch must write Content-Type itself, with the boundary.
-      if (!enc.contentType) headers.delete("content-type");
+      if (enc.contentType) headers.set("content-type", enc.contentType);
+      else headers.delete("content-type");
       return { ...init, body: enc.body, headers, bodySerializer: (b: unknown) => b };
     }
     return init;

@@ -195,7 +195,8 @@ ${bad.map(([code]) => `  // @ts-expect-error\n  ${code}`).join("\n")}
         ["GET /api/v2/models/{id}", { params: { path: { id: 1 } } }],
         ["POST /api/v2/workspaces", { body: { name: "Legal", member_ids: [1, 2] } }],
         ["GET /api/v2/workspaces/{workspace_id}/files/{file_id}", { params: { path: { workspace_id: 7, file_id: 42 } } }],
-        ["POST /api/v2/files", { body: { file: new Blob(["%PDF-1.7"], { type: "application/pdf" }), collection_type: "private" }, headers: multipart }],
+        // No Content-Type given: the upload's only declared media type (multipart) is used.
+        ["POST /api/v2/files", { body: { file: new Blob(["%PDF-1.7"], { type: "application/pdf" }), collection_type: "private" } }],
         ["DELETE /api/v2/files/{id}", { params: { path: { id: 42 } } }],
         ["POST /api/v2/rate/{feedback_type_id}/{completion_id}", { params: { path: { feedback_type_id: 1, completion_id: "c" } }, body: { flag: true } }],
       ];
