@@ -1,0 +1,327 @@
+// A durable outbox for the feedback queue: an append-only JSONL log, fsynced in groups, rewritten on
+// compaction. Each item's life is a few records (add → send → done | back | fail), so after a crash the log
+// says, per item, whether it was never sent (safe to send), in flight (ambiguous) or settled.
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { FeedbackInput } from "./client.ts";
+import { ParadigmError } from "./errors.ts";
+
+/** A persisted error: enough to tell the user what happened after a restart. */
+export interface StoredError {
+  name: string;
+  message: string;
+  status?: number | undefined;
+  deliveryUnknown: boolean;
+}
+
+/** One line of the log. `ref` is the caller's own key for an item (the CLI uses the input row number). */
+export type StoreRecord =
+  | { op: "add"; id: string; feedback_type_id: number; completion_id: string; feedback: FeedbackInput; ref?: string | number | undefined }
+  /** About to be sent: from here until done/back/fail, a crash leaves the item's delivery unknown. */
+  | { op: "send"; id: string }
+  /** The attempt was refused in a way that proves nothing was logged (429, 503 + Retry-After, connection refused): pending again. */
+  | { op: "back"; id: string }
+  | { op: "done"; id: string }
+  | { op: "fail"; id: string; error: StoredError }
+  /** A failed item put back in the queue by retryFailed(). */
+  | { op: "retry"; id: string }
+  /** Caller metadata (kept across compaction) and, after compaction, the last `ref` ever added. */
+  | { op: "meta"; meta?: Record<string, unknown> | undefined; lastRef?: string | number | undefined };
+
+/** An item the log says is not settled, or failed. */
+export interface StoredFeedback {
+  id: string;
+  feedbackTypeId: number;
+  completionId: string;
+  feedback: FeedbackInput;
+  ref: string | number | undefined;
+  /** pending: never sent, or refused; sending: a crash caught it in flight; failed: settled with `error`. */
+  state: "pending" | "sending" | "failed";
+  error?: StoredError | undefined;
+}
+
+export interface StoreSnapshot {
+  items: StoredFeedback[];
+  meta: Record<string, unknown> | undefined;
+  /** The `ref` of the last item ever added (settled ones included), or undefined. */
+  lastRef: string | number | undefined;
+}
+
+/** What the queue needs from a store. fileStore() is the built-in one; any other backing (a database) can implement it. */
+export interface FeedbackStore {
+  /** Loads what a previous run left. Called before anything else; calling it again returns the same snapshot. */
+  open(): Promise<StoreSnapshot>;
+  /** Resolves once the record is durable. Records are applied in call order. */
+  append(record: StoreRecord): Promise<void>;
+  /** Rewrites the log with only what is still live (pending, in flight, failed), meta and lastRef. */
+  compact(): Promise<void>;
+  /** Finishes pending writes and releases the store. */
+  close(): Promise<void>;
+}
+
+/** The outbox could not be read or written. Nothing is dropped: the item stays where it was (queue, or refused). */
+export class ParadigmStoreError extends ParadigmError {
+  override name = "ParadigmStoreError";
+}
+
+export interface FileStoreOptions {
+  /**
+   * fsync after each group of writes. Turning it off survives a process crash but not a power loss.
+   * @default true
+   */
+  fsync?: boolean;
+}
+
+type Job =
+  | { line: string; record: StoreRecord; resolve: () => void; reject: (e: unknown) => void }
+  | { compact: true; resolve: () => void; reject: (e: unknown) => void };
+
+const storeError = (what: string, path: string, e: unknown) =>
+  e instanceof ParadigmError ? e : new ParadigmStoreError(`Could not ${what} the outbox ${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A file-backed outbox: `store: fileStore("outbox.jsonl")`. One line per state change, written in groups
+ * with one fsync per group, so thousands of items cost a few hundred fsyncs. A torn last line (crash mid-write)
+ * is dropped on open. A `<path>.lock` file (holding the pid) keeps two live processes off the same log; a lock
+ * left by a dead process is taken over.
+ */
+export function fileStore(path: string, options: FileStoreOptions = {}): FeedbackStore {
+  return new FileStore(path, options.fsync ?? true);
+}
+
+class FileStore implements FeedbackStore {
+  #fh: FileHandle | undefined;
+  #opening: Promise<StoreSnapshot> | undefined;
+  #jobs: Job[] = [];
+  #running = false;
+  #idle: Promise<void> = Promise.resolve();
+  #locked = false;
+  #failed: ParadigmError | undefined;
+  #closed = false;
+  #items = new Map<string, StoredFeedback>();
+  #meta: Record<string, unknown> | undefined;
+  #lastRef: string | number | undefined;
+  readonly #lock: string;
+
+  constructor(
+    readonly path: string,
+    readonly fsync: boolean,
+  ) {
+    this.#lock = `${path}.lock`;
+  }
+
+  open(): Promise<StoreSnapshot> {
+    this.#opening ??= this.#open().catch(async (e) => {
+      // Unusable: release what we took, so the error is the only trace.
+      await this.#fh?.close().catch(() => undefined);
+      this.#fh = undefined;
+      if (this.#locked) await rm(this.#lock, { force: true });
+      this.#locked = false;
+      this.#closed = true;
+      throw storeError("open", this.path, e);
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<StoreSnapshot> {
+    await this.#takeLock();
+    let bytes = Buffer.alloc(0);
+    try {
+      bytes = await readFile(this.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    // Only the last line can be torn (single writer, append-only): cut it so the next append starts clean.
+    const end = bytes.lastIndexOf(10) + 1;
+    const lines = bytes.subarray(0, end).toString("utf8").split("\n");
+    lines.pop();
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      let record: StoreRecord;
+      try {
+        record = JSON.parse(line) as StoreRecord;
+      } catch {
+        throw new ParadigmStoreError(`The outbox ${this.path} is corrupt at line ${i + 1}; it was not written by this library, or was edited.`);
+      }
+      this.#apply(record);
+    });
+    this.#fh = await open(this.path, "a");
+    if (end < bytes.length) await this.#fh.truncate(end);
+    return this.#snapshot();
+  }
+
+  async #takeLock(): Promise<void> {
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        const fh = await open(this.#lock, "wx");
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        this.#locked = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const pid = Number.parseInt(await readFile(this.#lock, "utf8").catch(() => ""), 10);
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+          throw new ParadigmStoreError(`The outbox ${this.path} is in use by process ${pid} (lock ${this.#lock}). One queue per outbox.`);
+        }
+        await rm(this.#lock, { force: true }); // left by a process that died; take it over
+      }
+    }
+    throw new ParadigmStoreError(`Could not take the lock ${this.#lock}.`);
+  }
+
+  #snapshot(): StoreSnapshot {
+    return { items: [...this.#items.values()].map((i) => ({ ...i })), meta: this.#meta, lastRef: this.#lastRef };
+  }
+
+  #apply(r: StoreRecord): void {
+    if (r.op === "add") {
+      if (!this.#items.has(r.id)) {
+        this.#items.set(r.id, {
+          id: r.id,
+          feedbackTypeId: r.feedback_type_id,
+          completionId: r.completion_id,
+          feedback: r.feedback,
+          ref: r.ref,
+          state: "pending",
+        });
+      }
+      if (r.ref !== undefined) this.#lastRef = r.ref;
+      return;
+    }
+    if (r.op === "meta") {
+      if (r.meta !== undefined) this.#meta = r.meta;
+      if (r.lastRef !== undefined) this.#lastRef = r.lastRef;
+      return;
+    }
+    const item = this.#items.get(r.id);
+    if (!item) return;
+    if (r.op === "done") this.#items.delete(r.id);
+    else if (r.op === "send") item.state = "sending";
+    else if (r.op === "back" || r.op === "retry") {
+      item.state = "pending";
+      item.error = undefined;
+    } else if (r.op === "fail") {
+      item.state = "failed";
+      item.error = r.error;
+    }
+  }
+
+  append(record: StoreRecord): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed || !this.#opening) return Promise.reject(new ParadigmStoreError(`The outbox ${this.path} is ${this.#closed ? "closed" : "not open"}.`));
+    return new Promise((resolve, reject) => {
+      this.#jobs.push({ line: `${JSON.stringify(record)}\n`, record, resolve, reject });
+      void this.#run();
+    });
+  }
+
+  compact(): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed || !this.#opening) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#jobs.push({ compact: true, resolve, reject });
+      void this.#run();
+    });
+  }
+
+  // The single writer. Records queued while a write is under way go out together in the next group.
+  #run(): Promise<void> {
+    if (this.#running) return this.#idle;
+    this.#running = true;
+    this.#idle = this.#loop();
+    return this.#idle;
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      await this.#opening;
+      while (this.#jobs.length) {
+        const first = this.#jobs[0] as Job;
+        if ("compact" in first) {
+          this.#jobs.shift();
+          try {
+            await this.#compactNow();
+            first.resolve();
+          } catch (e) {
+            this.#fail(storeError("compact", this.path, e), [first]);
+          }
+          continue;
+        }
+        let n = 0;
+        while (n < this.#jobs.length && !("compact" in (this.#jobs[n] as Job))) n++;
+        const batch = this.#jobs.splice(0, n) as Extract<Job, { line: string }>[];
+        try {
+          const fh = this.#fh as FileHandle;
+          await fh.write(batch.map((j) => j.line).join(""));
+          if (this.fsync) await fh.datasync();
+        } catch (e) {
+          this.#fail(storeError("write", this.path, e), batch);
+          continue;
+        }
+        for (const j of batch) {
+          this.#apply(j.record);
+          j.resolve();
+        }
+      }
+    } catch (e) {
+      this.#fail(storeError("open", this.path, e), this.#jobs.splice(0));
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  // After a failed write the log may hold a partial group: refuse everything from then on, loudly.
+  #fail(error: ParadigmError, jobs: Job[]): void {
+    this.#failed ??= error;
+    for (const j of [...jobs, ...this.#jobs.splice(0)]) j.reject(this.#failed);
+  }
+
+  async #compactNow(): Promise<void> {
+    const lines: StoreRecord[] = [];
+    if (this.#meta !== undefined || this.#lastRef !== undefined) lines.push({ op: "meta", meta: this.#meta, lastRef: this.#lastRef });
+    for (const i of this.#items.values()) {
+      lines.push({ op: "add", id: i.id, feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, feedback: i.feedback, ref: i.ref });
+      if (i.state === "sending") lines.push({ op: "send", id: i.id });
+      if (i.state === "failed" && i.error) lines.push({ op: "fail", id: i.id, error: i.error });
+    }
+    const tmp = `${this.path}.${randomBytes(4).toString("hex")}.tmp`;
+    const out = await open(tmp, "w");
+    try {
+      await out.writeFile(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+      if (this.fsync) await out.sync();
+    } finally {
+      await out.close();
+    }
+    await (this.#fh as FileHandle).close();
+    this.#fh = undefined;
+    await rename(tmp, this.path);
+    if (this.fsync) {
+      // The rename itself is durable only once the directory is synced.
+      const dir = await open(dirname(this.path), "r");
+      await dir.sync().finally(() => dir.close());
+    }
+    this.#fh = await open(this.path, "a");
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true; // new appends are refused; queued ones still get written (their callers wait on them)
+    if (!this.#opening) return;
+    await this.#opening.catch(() => undefined);
+    while (this.#running) await this.#idle;
+    await this.#fh?.close();
+    this.#fh = undefined;
+    if (this.#locked) await rm(this.#lock, { force: true });
+  }
+}

@@ -1,0 +1,279 @@
+// The durable outbox: what a restart resumes, holds or drops, the torn-tail and lock rules, compaction, and a
+// real crash: a child process SIGKILLed mid-run and restarted, checked against a loopback counting server.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createParadigmClient } from "../src/index.ts";
+import { createFeedbackQueue, fileStore, ParadigmRestoredError, ParadigmStoreError } from "../src/queue.ts";
+import { startCountingServer } from "./fixtures/counting-server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "paradigm-outbox-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(dir, `outbox-${n++}.jsonl`);
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { op: string; id?: string });
+
+/** A client whose fetch answers 200 and records the completion ids it saw. */
+function okClient() {
+  const sent: string[] = [];
+  const client = createParadigmClient({
+    apiKey: "k",
+    baseUrl: "http://127.0.0.1:1",
+    fetch: async (input) => {
+      sent.push(decodeURIComponent(String(input).split("/").pop() as string));
+      return new Response(null, { status: 200 });
+    },
+  });
+  return { sent, client };
+}
+
+describe("fileStore", () => {
+  it("restores unsent, in-flight and failed items, and forgets delivered ones", async () => {
+    const path = fresh();
+    const s = fileStore(path);
+    await s.open();
+    const add = (id: string, ref: number) => s.append({ op: "add", id, feedback_type_id: 1, completion_id: id, feedback: { value: ref }, ref });
+    await add("a", 1);
+    await add("b", 2);
+    await add("c", 3);
+    await add("d", 4);
+    await s.append({ op: "send", id: "a" });
+    await s.append({ op: "done", id: "a" });
+    await s.append({ op: "send", id: "b" }); // crash here: b is in flight
+    await s.append({ op: "send", id: "c" });
+    await s.append({ op: "fail", id: "c", error: { name: "NotFoundError", message: "404 Not Found", status: 404, deliveryUnknown: false } });
+    await s.append({ op: "send", id: "d" });
+    await s.append({ op: "back", id: "d" }); // a 429: never logged, pending again
+    await s.close();
+
+    const reopened = fileStore(path);
+    const snap = await reopened.open();
+    await reopened.close();
+    expect(snap.lastRef).toBe(4);
+    expect(snap.items.map((i) => [i.id, i.state, i.error?.status])).toEqual([
+      ["b", "sending", undefined],
+      ["c", "failed", 404],
+      ["d", "pending", undefined],
+    ]);
+  });
+
+  it("drops a torn last line (a crash mid-write) and appends cleanly after it", async () => {
+    const path = fresh();
+    writeFileSync(path, '{"op":"add","id":"a","feedback_type_id":1,"completion_id":"a","feedback":{}}\n{"op":"send","i');
+    const s = fileStore(path);
+    expect((await s.open()).items.map((i) => [i.id, i.state])).toEqual([["a", "pending"]]);
+    await s.append({ op: "done", id: "a" });
+    await s.close();
+    expect(lines(path).map((l) => l.op)).toEqual(["add", "done"]);
+    const reopened = fileStore(path);
+    expect((await reopened.open()).items).toEqual([]);
+    await reopened.close();
+  });
+
+  it("refuses a log with a corrupt line in the middle rather than guessing", async () => {
+    const path = fresh();
+    writeFileSync(path, 'not json\n{"op":"done","id":"x"}\n');
+    await expect(fileStore(path).open()).rejects.toThrow(ParadigmStoreError);
+    expect(existsSync(`${path}.lock`)).toBe(false); // a failed open leaves no lock behind
+  });
+
+  it("keeps a second live process off the same outbox, and takes over a lock left by a dead one", async () => {
+    const path = fresh();
+    const a = fileStore(path);
+    await a.open();
+    await expect(fileStore(path).open()).rejects.toThrow(new RegExp(`in use by process ${process.pid}`));
+    await a.close();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    writeFileSync(`${path}.lock`, String(dead));
+    const b = fileStore(path);
+    await expect(b.open()).resolves.toMatchObject({ items: [] });
+    await b.close();
+  });
+
+  it("compacts to the live items, the metadata and the last ref", async () => {
+    const path = fresh();
+    const s = fileStore(path);
+    await s.open();
+    await s.append({ op: "meta", meta: { source: "x.csv" } });
+    for (let i = 0; i < 50; i++) await s.append({ op: "add", id: `i${i}`, feedback_type_id: 1, completion_id: `c${i}`, feedback: {}, ref: i });
+    for (let i = 0; i < 49; i++) await s.append({ op: "done", id: `i${i}` });
+    await s.compact();
+    await s.append({ op: "send", id: "i49" });
+    await s.close();
+    expect(lines(path)).toEqual([
+      { op: "meta", meta: { source: "x.csv" }, lastRef: 49 },
+      { op: "add", id: "i49", feedback_type_id: 1, completion_id: "c49", feedback: {}, ref: 49 },
+      { op: "send", id: "i49" },
+    ]);
+  });
+});
+
+describe("a queue with an outbox", () => {
+  it("writes each item before sending it, and leaves only failures after close()", async () => {
+    const path = fresh();
+    const client = createParadigmClient({
+      apiKey: "k",
+      baseUrl: "http://127.0.0.1:1",
+      fetch: async (input) => new Response(null, { status: String(input).endsWith("/bad") ? 404 : 200 }),
+    });
+    const q = createFeedbackQueue(client, { store: fileStore(path) });
+    await q.enqueue(1, "good", { flag: true });
+    await q.enqueue(1, "bad", { flag: false });
+    await q.close();
+    const left = lines(path);
+    expect(left.map((l) => l.op)).toEqual(["add", "fail"]);
+    expect(left[0]).toMatchObject({ completion_id: "bad", feedback: { flag: false } });
+  });
+
+  it("resumes what stop() left, in a new queue on the same outbox", async () => {
+    const path = fresh();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = createFeedbackQueue(
+      createParadigmClient({
+        apiKey: "k",
+        baseUrl: "http://127.0.0.1:1",
+        fetch: async () => {
+          await held;
+          return new Response(null, { status: 200 });
+        },
+      }),
+      { store: fileStore(path), concurrency: 1 },
+    );
+    for (let i = 0; i < 5; i++) await first.enqueue(1, `c${i}`, { value: i });
+    const stopping = first.stop();
+    release();
+    const left = await stopping;
+    expect(left).toHaveLength(4);
+
+    const { sent, client } = okClient();
+    const second = createFeedbackQueue(client, { store: fileStore(path) });
+    await expect(second.ready()).resolves.toMatchObject({ resumed: 4, heldUnknown: 0, resent: 0 });
+    await second.close();
+    expect(sent.sort()).toEqual(["c1", "c2", "c3", "c4"]);
+  });
+
+  it.each([
+    ["hold", 0, 1],
+    ["resend", 1, 0],
+  ] as const)('after a crash, inFlightOnRestart "%s" resends %i and holds %i in-flight item', async (mode, resent, held) => {
+    const path = fresh();
+    const s = fileStore(path);
+    await s.open();
+    await s.append({ op: "add", id: "x", feedback_type_id: 2, completion_id: "inflight", feedback: { flag: true } });
+    await s.append({ op: "send", id: "x" });
+    await s.close(); // as a crash would leave it
+
+    const { sent, client } = okClient();
+    const q = createFeedbackQueue(client, { store: fileStore(path), inFlightOnRestart: mode });
+    const report = await q.ready();
+    expect(report).toMatchObject({ resent, heldUnknown: held });
+    expect(report.interrupted.map((i) => i.completionId)).toEqual(["inflight"]);
+    await q.close();
+    expect(sent).toEqual(resent ? ["inflight"] : []);
+    if (held) {
+      expect(q.counts.unknown).toBe(1);
+      expect(q.failed()[0]?.error).toBeInstanceOf(ParadigmRestoredError);
+      expect(q.failed()[0]?.error.deliveryUnknown).toBe(true);
+      // Still held on the next start, not silently dropped.
+      const again = createFeedbackQueue(okClient().client, { store: fileStore(path) });
+      await expect(again.ready()).resolves.toMatchObject({ failed: 1, heldUnknown: 0 });
+      await again.close();
+    }
+  });
+});
+
+describe("a process killed mid-run (SIGKILL) and restarted", () => {
+  const CHILD = join(import.meta.dirname, "fixtures", "queue-child.ts");
+  const N = 600;
+
+  function run(args: string[], onStart?: (c: ChildProcess) => void) {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    onStart?.(child);
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+    });
+    child.stderr?.on("data", (d) => {
+      err += d;
+    });
+    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal, out, err })),
+    );
+  }
+
+  interface ChildReport {
+    start: number;
+    resumed: number;
+    resent: number;
+    heldUnknown: number;
+    interrupted: string[];
+    failed: { key: string; unknown: boolean }[];
+    counts: Record<string, number>;
+  }
+
+  it.each(["hold", "resend"] as const)(
+    'inFlightOnRestart "%s": every unsent item is delivered once; only items in flight at the kill are ambiguous',
+    { timeout: 60_000 },
+    async (mode) => {
+      let child: ChildProcess | undefined;
+      const server = await startCountingServer({
+        holdMs: 5, // keeps a few requests in flight at any moment
+        onAccept: (_, total) => {
+          if (total === Math.floor(N / 3)) child?.kill("SIGKILL");
+        },
+      });
+      try {
+        const path = fresh();
+        const killed = await run([path, server.url, String(N), mode], (c) => {
+          child = c;
+        });
+        expect(killed.signal).toBe("SIGKILL");
+        const beforeRestart = server.accepted;
+        expect(beforeRestart).toBeLessThan(N);
+
+        const restarted = await run([path, server.url, String(N), mode]);
+        expect(restarted.err).toBe("");
+        expect(restarted.code).toBe(0);
+        const r = JSON.parse(restarted.out) as ChildReport;
+        console.log(`crash test (${mode}): killed after ${beforeRestart} accepted; restart: ${JSON.stringify({ ...r, interrupted: r.interrupted.length })}`);
+
+        const all = Array.from({ length: N }, (_, i) => `1/c${i}`);
+        const interrupted = new Set(r.interrupted);
+        // The kill came while the server held the request that triggered it: at least that one was in flight.
+        expect(interrupted.size).toBeGreaterThanOrEqual(1);
+        expect(interrupted.size).toBeLessThanOrEqual(8); // never more than the concurrency
+        expect(r.resumed + r.start).toBeGreaterThan(beforeRestart); // the restart had work left
+        for (const key of all) {
+          const count = server.counts.get(key) ?? 0;
+          if (!interrupted.has(key))
+            expect.soft(count, key).toBe(1); // never sent twice, never lost
+          else if (mode === "resend")
+            expect.soft(count, key).toBeGreaterThanOrEqual(1); // at least once
+          else expect.soft(count, key).toBeLessThanOrEqual(1); // at most once
+        }
+        if (mode === "hold") {
+          expect(r.failed.map((f) => f.key).sort()).toEqual([...interrupted].sort());
+          expect(r.failed.every((f) => f.unknown)).toBe(true);
+          expect(r.counts).toMatchObject({ delivered: N - r.start + r.resumed, unknown: interrupted.size, failed: 0 });
+        } else {
+          expect(r.failed).toEqual([]);
+          expect(r.resent).toBe(interrupted.size);
+        }
+        // Compacted on close: only the held items remain.
+        expect(lines(path).filter((l) => l.op === "add")).toHaveLength(mode === "hold" ? interrupted.size : 0);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
