@@ -1,0 +1,409 @@
+#!/usr/bin/env node
+// paradigm-client: the command line. `rate` sends one rating, `import` sends a JSONL/CSV file of them through
+// the resumable queue, `mock` serves the embedded Prism mock. Flags are parsed by node:util parseArgs, and the
+// help is printed from the same option tables, so it cannot drift from what is accepted.
+import { readFileSync, realpathSync } from "node:fs";
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createParadigmClient, type FeedbackInput, type ParadigmClient } from "./client.ts";
+import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import {
+  formatOf,
+  type ImportFormat,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportSummary,
+  ParadigmImportError,
+  ratingFields,
+  runImport,
+  typeCell,
+} from "./import.ts";
+import type { Schema } from "./validate.ts";
+
+/** Exit codes; printed by --help from this table. */
+export const EXIT = {
+  ok: [0, "everything was delivered (mock: stopped cleanly)"],
+  error: [1, "unexpected error (a bug, or the checkpoint could not be written)"],
+  usage: [2, "usage error: unknown flag or command, missing argument, unreadable input, bad CSV header, checkpoint made for another file"],
+  config: [3, "configuration error: no API key, unusable base URL; nothing was sent"],
+  notDelivered: [4, "something was not delivered: rejected by validation (nothing sent) or refused/failed at the API"],
+  unknown: [5, "delivery unknown for some rating (and nothing in class 4): the server may or may not have logged it"],
+  interrupted: [130, "interrupted (Ctrl-C); for import, run the same command again to resume"],
+} as const;
+const code = (k: keyof typeof EXIT) => EXIT[k][0];
+
+type Opt = { type: "string" | "boolean"; short?: string; arg?: string; help: string };
+type Opts = Record<string, Opt>;
+
+const COMMON: Opts = {
+  "base-url": { type: "string", arg: "URL", help: "API origin (default: PARADIGM_BASE_URL, then https://paradigm.lighton.ai)" },
+  "timeout-ms": { type: "string", arg: "MS", help: "time allowed per attempt, in ms (default 30000)" },
+  json: { type: "boolean", help: "print the result as one JSON object on stdout" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+// Path parameters get short names; body properties come from the spec (a new property is a new flag).
+const PATH_FLAGS: Record<string, string> = { feedback_type_id: "type", completion_id: "completion" };
+const flagOf = (field: string) => PATH_FLAGS[field] ?? field.replace(/_/g, "-");
+
+function describeSchema(s: Schema): { arg: string; note: string } {
+  const t = s.type;
+  const arg = t === "boolean" ? "true|false" : t === "integer" ? "N" : t === "number" ? "NUMBER" : "TEXT";
+  const notes = [s.maxLength !== undefined ? `at most ${s.maxLength} characters` : "", s.minimum !== undefined ? `≥ ${s.minimum}` : ""].filter(Boolean);
+  return { arg, note: notes.length ? ` (${notes.join(", ")})` : "" };
+}
+
+function rateOptions(): Opts {
+  const out: Opts = {};
+  for (const f of ratingFields()) {
+    const { arg: typed, note } = describeSchema(f.schema);
+    const arg = f.name === "completion_id" ? "ID" : typed;
+    const what = f.in === "path" ? (f.name === "feedback_type_id" ? "feedback type id" : "completion id") : `the rating's ${f.name}`;
+    out[flagOf(f.name)] = { type: "string", arg, help: `${f.required ? "required: " : ""}${what}${note}` };
+  }
+  return out;
+}
+
+const COMMANDS = {
+  rate: {
+    summary: "log one rating on a completion",
+    usage: "paradigm-client rate --type N --completion ID [--flag true|false] [--value NUMBER] [--tag TEXT] [--comment TEXT]",
+    about:
+      "Sends POST /api/v2/rate/{feedback_type_id}/{completion_id}. Fields you leave out are not sent. The input is\nchecked against the spec first: an invalid rating is rejected (exit 4) and nothing is sent.",
+    options: () => rateOptions(),
+  },
+  import: {
+    summary: "send many ratings from a JSONL or CSV file, through a resumable queue",
+    usage: "paradigm-client import FILE [--format csv|jsonl] [--concurrency N] [--checkpoint PATH] [--report PATH]",
+    about: [
+      'Rows use the API\'s names. JSONL: one object a line, {"feedback_type_id": 3, "completion_id": "cmpl-1", "flag": true}.',
+      "CSV: a header row with the same names; cells are typed by the spec (true/false, numbers, text); an unquoted",
+      'empty cell is null, a quoted one ("") the empty string. Quoted cells may hold commas, quotes ("") and line breaks.',
+      "",
+      "Invalid rows are rejected (listed in the report with their reasons) and the rest are sent. Every row taken is",
+      "written to the checkpoint before it is sent; after Ctrl-C or a crash, the same command resumes where it",
+      "stopped, without sending a row twice. A rating in flight during a crash (not Ctrl-C) is reported as unknown,",
+      "not resent; --retry-unknown resends such ratings (they may then be logged twice).",
+    ].join("\n"),
+    options: (): Opts => ({
+      format: { type: "string", arg: "csv|jsonl", help: "input format (default: from the extension: .csv, .jsonl, .ndjson)" },
+      concurrency: { type: "string", arg: "N", help: "requests in flight at once (default 4)" },
+      checkpoint: { type: "string", arg: "PATH", help: "checkpoint file (default: FILE.checkpoint.jsonl)" },
+      report: { type: "string", arg: "PATH", help: "where rejected and failed rows go, with reasons, as JSONL (default: FILE.report.jsonl)" },
+      "retry-failed": { type: "boolean", help: "send again the rows that failed definitively in a previous run" },
+      "retry-unknown": { type: "boolean", help: "send again the rows whose delivery was unknown in a previous run (may duplicate)" },
+      "progress-every": { type: "string", arg: "SECONDS", help: "progress line interval when stderr is not a terminal (default 5; 0: none)" },
+      quiet: { type: "boolean", short: "q", help: "no progress output" },
+    }),
+  },
+  mock: {
+    summary: "start the embedded Prism mock of the API and print its URL",
+    usage: "paradigm-client mock [--port N] [--host HOST]",
+    about:
+      "Serves the vendored spec with Prism (requests are validated; any bearer key is accepted) until Ctrl-C.\nNeeds the Prism packages (@stoplight/prism-http-server), installed as dev dependencies of this package.",
+    options: (): Opts => ({
+      port: { type: "string", arg: "N", help: "port (default 0: a free one)" },
+      host: { type: "string", arg: "HOST", help: "interface (default 127.0.0.1)" },
+    }),
+  },
+} as const;
+type Command = keyof typeof COMMANDS;
+
+function optionLines(opts: Opts): string[] {
+  const rows = Object.entries(opts).map(([name, o]) => [`${o.short ? `-${o.short}, ` : "    "}--${name}${o.arg ? ` ${o.arg}` : ""}`, o.help] as const);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([l, h]) => `  ${l.padEnd(w)}  ${h}`);
+}
+
+export function helpText(command?: Command): string {
+  if (command) {
+    const c = COMMANDS[command];
+    const common = command === "mock" ? { json: COMMON.json as Opt, help: COMMON.help as Opt } : COMMON;
+    return [`Usage: ${c.usage}`, "", c.about, "", "Options:", ...optionLines({ ...c.options(), ...common }), "", exitLines()].join("\n");
+  }
+  const names = Object.keys(COMMANDS) as Command[];
+  return [
+    "paradigm-client: log feedback to LightOn's Paradigm API (v2) from the command line",
+    "",
+    "Usage:",
+    ...names.map((n) => `  ${COMMANDS[n].usage}`),
+    "",
+    "Commands:",
+    ...names.map((n) => `  ${n.padEnd(7)} ${COMMANDS[n].summary}`),
+    "",
+    "Environment:",
+    "  PARADIGM_API_KEY   API key for rate and import, sent as a Bearer token (never printed)",
+    "  PARADIGM_BASE_URL  API origin (default https://paradigm.lighton.ai); --base-url wins over it",
+    "  PARADIGM_LOG       client log level: off (default), error, warn, info, debug",
+    "",
+    exitLines(),
+    "",
+    "Run 'paradigm-client <command> --help' for a command's options. --version prints the version.",
+  ].join("\n");
+}
+
+function exitLines(): string {
+  return ["Exit codes:", ...Object.values(EXIT).map(([n, what]) => `  ${String(n).padEnd(4)} ${what}`)].join("\n");
+}
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** stderr is a terminal: draw a progress bar instead of periodic lines. */
+  tty: boolean;
+  env: Record<string, string | undefined>;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal | undefined;
+}
+
+class UsageError extends Error {}
+
+/** Writes `text` and returns `exit`, so a branch can end in one line. */
+const say = (write: (s: string) => void, text: string, exit: number): number => {
+  write(text);
+  return exit;
+};
+
+function parse(command: Command, argv: string[]) {
+  const defs = { ...COMMANDS[command].options(), ...COMMON };
+  const options = Object.fromEntries(Object.entries(defs).map(([k, o]) => [k, o.short ? { type: o.type, short: o.short } : { type: o.type }])) as Record<
+    string,
+    { type: "string" | "boolean"; short?: string }
+  >;
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+const int = (name: string, v: string | undefined, min: number): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || v.trim() === "") throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+function makeClient(values: Record<string, unknown>, io: Io): ParadigmClient {
+  if (!io.env.PARADIGM_API_KEY) throw new ParadigmConfigError("PARADIGM_API_KEY is not set: put your Paradigm API key in it. Nothing was sent.");
+  return createParadigmClient({
+    apiKey: io.env.PARADIGM_API_KEY,
+    baseUrl: (values["base-url"] as string | undefined) ?? io.env.PARADIGM_BASE_URL,
+    timeoutMs: int("timeout-ms", values["timeout-ms"] as string | undefined, 1) ?? 30_000,
+  });
+}
+
+async function rate(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("rate", argv);
+  if (values.help) return say(io.stdout, `${helpText("rate")}\n`, code("ok"));
+  if (positionals.length) throw new UsageError(`rate takes no positional arguments (got ${positionals.join(" ")}); use --type and --completion`);
+  const input: Record<string, unknown> = {};
+  for (const f of ratingFields()) {
+    const given = values[flagOf(f.name)];
+    if (given === undefined) {
+      if (f.in === "path") throw new UsageError(`rate needs --${flagOf(f.name)}`);
+      continue;
+    }
+    // Same typing as a CSV cell, except that a flag given as "" is the empty string, not null.
+    input[f.name] = typeCell(f.schema, given as string, true);
+  }
+  const { feedback_type_id, completion_id, ...feedback } = input;
+  if (Object.keys(feedback).length === 0) throw new UsageError("rate needs at least one of the rating's fields (--flag, --value, --tag, --comment)");
+  const client = makeClient(values, io);
+  const path = `/api/v2/rate/${String(feedback_type_id)}/${encodeURIComponent(String(completion_id))}`;
+  try {
+    const r = await client.rate(feedback_type_id as number, completion_id as string, feedback as FeedbackInput, { signal: io.signal });
+    if (values.json) io.stdout(`${JSON.stringify({ outcome: "delivered", status: r.status, attempts: r.attempts, requestId: r.requestId ?? null })}\n`);
+    else
+      io.stdout(
+        `delivered: POST ${path} → ${r.status} (${r.attempts} attempt${r.attempts === 1 ? "" : "s"}${r.requestId ? `, request id ${r.requestId}` : ""})\n`,
+      );
+    return code("ok");
+  } catch (e) {
+    if (!(e instanceof ParadigmError) || e instanceof ParadigmConfigError) throw e;
+    const outcome = e instanceof ParadigmValidationError ? "rejected" : e.deliveryUnknown ? "unknown" : "failed";
+    const what = outcome === "rejected" ? "rejected (nothing sent)" : outcome === "unknown" ? "delivery unknown" : "not delivered";
+    const detail = e instanceof ParadigmValidationError ? e.issues.map((i) => `${i.path} ${i.message}`).join("; ") : `${e.name}: ${e.message}`;
+    if (values.json) io.stdout(`${JSON.stringify({ outcome, error: e.name, message: detail })}\n`);
+    io.stderr(`${what}: POST ${path}: ${detail}\n`);
+    if (e.name === "ParadigmAbortError") return code("interrupted");
+    return outcome === "unknown" ? code("unknown") : code("notDelivered");
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+function progressLine(p: ImportProgress): string {
+  const pct = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
+  const rate = p.elapsedMs > 0 ? Math.round((p.delivered * 1000) / p.elapsedMs) : 0;
+  return `${String(pct).padStart(3)}%  ${fmt(p.rowsRead)} rows read  ${fmt(p.delivered)} delivered  ${fmt(p.rejected)} rejected  ${fmt(p.failed)} failed  ${fmt(p.unknown)} unknown  ${fmt(rate)}/s`;
+}
+
+function bar(p: ImportProgress, width = 24): string {
+  const f = p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
+  const n = Math.round(f * width);
+  return `[${"#".repeat(n)}${"-".repeat(width - n)}]`;
+}
+
+function summaryText(file: string, s: ImportSummary): string {
+  const secs = (s.elapsedMs / 1000).toFixed(1);
+  const rows: [string, number, string][] = [
+    ["delivered", s.delivered, s.resumed ? `(${fmt(s.resumed)} of them resumed from the checkpoint)` : ""],
+    ["rejected", s.rejected, s.rejected ? "(invalid rows, this run and earlier ones: nothing sent; see the report)" : ""],
+    ["failed", s.failed, s.failed ? "(refused or failed at the API; see the report; --retry-failed resends)" : ""],
+    ["unknown", s.unknown, s.unknown ? "(may or may not have been logged; see the report; --retry-unknown resends)" : ""],
+  ];
+  if (s.skipped) rows.push(["skipped", s.skipped, "(taken by a previous run of this import)"]);
+  const w = Math.max(...rows.map((r) => fmt(r[1]).length));
+  return [
+    s.interrupted
+      ? `Import of ${basename(file)} interrupted after ${secs} s: run the same command again to resume.`
+      : `Import of ${basename(file)}: ${fmt(s.rowsRead)} rows read in ${secs} s.`,
+    ...rows.map(([k, n, note]) => `  ${k.padEnd(9)} ${fmt(n).padStart(w)}  ${note}`.trimEnd()),
+    `Report:     ${s.report}`,
+    `Checkpoint: ${s.checkpoint}`,
+  ].join("\n");
+}
+
+async function importCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("import", argv);
+  if (values.help) return say(io.stdout, `${helpText("import")}\n`, code("ok"));
+  if (positionals.length !== 1) throw new UsageError(`import takes one FILE (got ${positionals.length})`);
+  const file = positionals[0] as string;
+  const format = values.format as string | undefined;
+  if (format !== undefined && format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got ${JSON.stringify(format)}`);
+  if (!format && !formatOf(file)) throw new UsageError(`Cannot tell the format of ${file} from its extension: pass --format csv or --format jsonl`);
+  const every = values["progress-every"] === undefined ? 5 : Number(values["progress-every"]);
+  if (!(every >= 0)) throw new UsageError(`--progress-every must be a number of seconds ≥ 0`);
+  const client = makeClient(values, io);
+  const quiet = values.quiet === true || (!io.tty && every === 0);
+  let drawn = false;
+  const onProgress = quiet
+    ? undefined
+    : (p: ImportProgress) => {
+        if (io.tty) {
+          io.stderr(`\r\x1b[2K${bar(p)} ${progressLine(p)}`);
+          drawn = true;
+        } else io.stderr(`progress: ${progressLine(p)}\n`);
+      };
+  const opts: ImportOptions = {
+    file,
+    format: format as ImportFormat | undefined,
+    checkpoint: values.checkpoint as string | undefined,
+    report: values.report as string | undefined,
+    concurrency: int("concurrency", values.concurrency as string | undefined, 1),
+    retryFailed: values["retry-failed"] === true,
+    retryUnknown: values["retry-unknown"] === true,
+    signal: io.signal,
+    onProgress,
+    progressMs: io.tty ? 200 : every * 1000,
+  };
+  const s = await runImport(client, opts);
+  if (drawn) io.stderr("\r\x1b[2K");
+  if (values.json) io.stdout(`${JSON.stringify({ file, ...s })}\n`);
+  else io.stdout(`${summaryText(file, s)}\n`);
+  if (s.interrupted) return code("interrupted");
+  if (s.rejected || s.failed) return code("notDelivered");
+  return s.unknown ? code("unknown") : code("ok");
+}
+
+async function mock(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("mock", argv);
+  if (values.help) return say(io.stdout, `${helpText("mock")}\n`, code("ok"));
+  if (positionals.length) throw new UsageError(`mock takes no positional arguments`);
+  const { startMock } = await import("./mock.ts");
+  let server: Awaited<ReturnType<typeof startMock>>;
+  try {
+    server = await startMock({ port: int("port", values.port as string | undefined, 0) ?? 0, host: (values.host as string | undefined) ?? "127.0.0.1" });
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException)?.code === "ERR_MODULE_NOT_FOUND";
+    io.stderr(
+      missing
+        ? "paradigm-client mock needs the Prism packages: npm install --save-dev @stoplight/prism-http-server @stoplight/prism-http @stoplight/prism-core\n"
+        : `paradigm-client mock: could not start: ${(e as Error).message}\n`,
+    );
+    return code(missing ? "config" : "error");
+  }
+  if (values.json) io.stdout(`${JSON.stringify({ url: server.url })}\n`);
+  else {
+    io.stdout(`Prism mock of the Paradigm API listening on ${server.url}\n`);
+    io.stdout(`Try: PARADIGM_BASE_URL=${server.url} PARADIGM_API_KEY=any-key paradigm-client rate --type 1 --completion cmpl-1 --flag true\n`);
+    io.stdout("Ctrl-C stops it.\n");
+  }
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  // close() waits for clients' idle keep-alive sockets; Ctrl-C should not.
+  await Promise.race([server.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+  return code("ok");
+}
+
+function version(): string {
+  // ../package.json from both src/cli.ts and dist/cli.js.
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
+/** Runs the CLI with `argv` (no node/script prefix); resolves with the exit code. Never throws. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      const topic = command === "help" ? rest[0] : undefined;
+      if (topic && topic in COMMANDS) io.stdout(`${helpText(topic as Command)}\n`);
+      else if (command === undefined) io.stderr(`${helpText()}\n`);
+      else io.stdout(`${helpText()}\n`);
+      return command === undefined ? code("usage") : code("ok");
+    }
+    if (command === "--version" || command === "-v") return say(io.stdout, `${version()}\n`, code("ok"));
+    if (command === "rate") return await rate(rest, io);
+    if (command === "import") return await importCommand(rest, io);
+    if (command === "mock") return await mock(rest, io);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const topic = command && command in COMMANDS ? ` ${command}` : "";
+      io.stderr(`paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`);
+      return code("usage");
+    }
+    if (e instanceof ParadigmConfigError) return say(io.stderr, `paradigm-client: ${e.message}\n`, code("config"));
+    if (e instanceof ParadigmImportError) return say(io.stderr, `paradigm-client: ${e.message}\n`, code("usage"));
+    io.stderr(`paradigm-client: ${e instanceof ParadigmError ? `${e.name}: ${e.message}` : ((e as Error)?.stack ?? String(e))}\n`);
+    return code("error");
+  }
+}
+
+function isEntry(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  const ctl = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(code("interrupted"));
+    if (sig === "SIGINT" && process.argv[2] === "import")
+      process.stderr.write("\ninterrupting: finishing the requests in flight (Ctrl-C again to quit at once)…\n");
+    ctl.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // No top-level await: the entry also builds as CommonJS.
+  void main(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    tty: process.stderr.isTTY === true,
+    env: process.env,
+    signal: ctl.signal,
+  }).then((exit) => {
+    process.exitCode = exit;
+    // Keep-alive sockets may hold the loop open a few seconds; the work is done.
+    setTimeout(() => process.exit(exit), 50).unref();
+  });
+}
