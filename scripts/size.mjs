@@ -1,0 +1,116 @@
+// npm run size: what a user's bundler ships for `createParadigmClient().rate(...)`, measured from the packed
+// tarball installed in a throwaway project (esbuild, platform=neutral, minify, gzip -9). Fails past the budget,
+// or if the main entry pulls in Prism or a node: builtin (it must run in browsers).
+// Also prints where the bytes go: per package from the tarball bundle, and per source module from a bundle of
+// src/ built the same way (the tarball's dist/ files are already merged, so they cannot be split further).
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { install, pack, tempDir } from "./build-pack.mjs";
+import { ROOT } from "./redocly.mjs";
+
+/** Budget for the main entry with its dependencies, minified + gzipped, in bytes: `--budget=N` (package.json sets it). */
+const budgetArg = process.argv.find((a) => a.startsWith("--budget="));
+const BUDGET_GZIP_BYTES = Number(budgetArg?.slice("--budget=".length) ?? Number.NaN);
+if (!Number.isInteger(BUDGET_GZIP_BYTES) || BUDGET_GZIP_BYTES <= 0) {
+  console.error("size: pass the budget in bytes, e.g. node scripts/size.mjs --budget=4096");
+  process.exit(2);
+}
+
+const CONSUMER = `import { createParadigmClient } from "paradigm-client";
+createParadigmClient().rate(1, "completion", { flag: true });
+`;
+// The reference point: bare openapi-fetch sending one POST.
+const BARE = `import createClient from "openapi-fetch";
+createClient({ baseUrl: "https://example.invalid" }).POST("/x", { body: {} });
+`;
+
+const gz = (text) => gzipSync(text, { level: 9 }).length;
+
+async function bundle(absWorkingDir, contents, extra = {}) {
+  const r = await build({
+    stdin: { contents, resolveDir: absWorkingDir, loader: "js", sourcefile: "consumer.mjs" },
+    absWorkingDir,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    // Users' bundlers would stop at a node: import with an error; so does this.
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+    ...extra,
+  });
+  const text = r.outputFiles[0]?.text ?? "";
+  return { text, min: Buffer.byteLength(text), gzip: gz(text), metafile: r.metafile };
+}
+
+/** Bytes in the minified output per input file (or per group), largest first. */
+function breakdown(metafile, group) {
+  const sizes = new Map();
+  for (const out of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const k = group(input);
+      sizes.set(k, (sizes.get(k) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...sizes].sort((a, b) => b[1] - a[1]);
+}
+
+const kb = (n) => `${n} B (${(n / 1024).toFixed(2)} KiB)`;
+
+async function main() {
+  if (!existsSync(join(ROOT, "dist", "index.mjs"))) throw new Error("dist/ is missing: run `npm run build` first.");
+  const started = performance.now();
+  const work = tempDir("size");
+  try {
+    const { tarball } = await pack(work);
+    const consumer = join(work, "consumer");
+    mkdirSync(consumer);
+    await install(consumer, { "paradigm-client": `file:${tarball}` }, { type: "module" });
+    writeFileSync(join(consumer, "consumer.mjs"), CONSUMER);
+
+    const full = await bundle(consumer, CONSUMER);
+    const bare = await bundle(consumer, BARE);
+    const ownOnly = await bundle(consumer, CONSUMER, { external: ["openapi-fetch"] });
+    const problems = [];
+    if (/prism/i.test(full.text) || Object.keys(full.metafile.inputs).some((i) => /prism/i.test(i))) problems.push('the main entry bundle contains "prism"');
+    if (/["']node:/.test(full.text)) problems.push("the main entry bundle imports a node: builtin");
+
+    const byPackage = breakdown(full.metafile, (i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1] ?? i);
+    const byFile = breakdown(full.metafile, (i) => i.replace(/^.*node_modules\//, ""));
+
+    // Diagnostic only: the same consumer bundled from src/ (TypeScript) to split our share by module.
+    const fromSrc = await bundle(ROOT, CONSUMER, { alias: { "paradigm-client": "./src/index.ts" } });
+    const bySrc = breakdown(fromSrc.metafile, (i) =>
+      i.includes("node_modules/") ? i.replace(/^.*node_modules\/((?:@[^/]+\/)?[^/]+).*$/, "$1 (dependency)") : i,
+    );
+    // Gzip share per part: gzip of the bundle without that part would need a rebuild per part; instead, each part's
+    // minified bytes are scaled by the whole bundle's gzip ratio. Approximate, and labelled as such.
+    const ratio = fromSrc.gzip / fromSrc.min;
+
+    console.log(`size: createParadigmClient().rate() from the packed tarball, esbuild ${"neutral/minify/esm"}, gzip -9`);
+    console.log(`  whole bundle           : ${kb(full.min)} min, ${kb(full.gzip)} gzip (budget ${kb(BUDGET_GZIP_BYTES)} gzip)`);
+    console.log(`  reference: bare openapi-fetch + one POST: ${kb(bare.min)} min, ${kb(bare.gzip)} gzip`);
+    console.log(`  paradigm-client alone (openapi-fetch left external): ${kb(ownOnly.min)} min, ${kb(ownOnly.gzip)} gzip`);
+    console.log("  minified bytes by package (tarball bundle):");
+    for (const [k, v] of byPackage) console.log(`    ${String(v).padStart(6)}  ${k}`);
+    console.log("  minified bytes by file (tarball bundle):");
+    for (const [k, v] of byFile) console.log(`    ${String(v).padStart(6)}  ${k}`);
+    console.log(`  by source module (src/ bundled the same way: ${fromSrc.min} B min, ${fromSrc.gzip} B gzip; gzip share ≈ min × ${ratio.toFixed(3)}):`);
+    for (const [k, v] of bySrc) console.log(`    ${String(v).padStart(6)} min  ≈${String(Math.round(v * ratio)).padStart(5)} gzip  ${k}`);
+    if (full.gzip > BUDGET_GZIP_BYTES) {
+      problems.push(`the main entry is ${full.gzip} B gzip, over the ${BUDGET_GZIP_BYTES} B budget by ${full.gzip - BUDGET_GZIP_BYTES} B`);
+    }
+    console.log(`  measured in ${Math.round(performance.now() - started)} ms`);
+    if (problems.length) {
+      console.error(`size: FAIL\n  - ${problems.join("\n  - ")}`);
+      process.exitCode = 1;
+    } else console.log("size: ok");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
