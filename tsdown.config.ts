@@ -9,6 +9,8 @@ export const ENTRIES = {
   index: "src/index.ts",
   // Node-only; loads Prism (an optional peer dependency) lazily. The main entry never imports it.
   mock: "src/mock.ts",
+  // The `paradigm-client` command (package.json "bin"); Node-only.
+  cli: "src/cli.ts",
 } as const;
 
 // rolldown marks default imports of externals in a "type": "module" package with node-mode interop
