@@ -235,13 +235,13 @@ async function rate(argv: string[], io: Io): Promise<number> {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 function progressLine(p: ImportProgress): string {
-  const pct = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
+  const pct = p.rowsExpected ? Math.floor((100 * p.rowsDone) / p.rowsExpected) : 0;
   const rate = p.elapsedMs > 0 ? Math.round((p.delivered * 1000) / p.elapsedMs) : 0;
-  return `${String(pct).padStart(3)}%  ${fmt(p.rowsRead)} rows read  ${fmt(p.delivered)} delivered  ${fmt(p.rejected)} rejected  ${fmt(p.failed)} failed  ${fmt(p.unknown)} unknown  ${fmt(rate)}/s`;
+  return `${String(pct).padStart(3)}%  ${fmt(p.rowsDone)}/${p.rowsExact ? "" : "~"}${fmt(p.rowsExpected)} rows  ${fmt(p.delivered)} delivered  ${fmt(p.rejected)} rejected  ${fmt(p.failed)} failed  ${fmt(p.unknown)} unknown  ${fmt(rate)}/s`;
 }
 
 function bar(p: ImportProgress, width = 24): string {
-  const f = p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
+  const f = p.rowsExpected ? Math.min(1, p.rowsDone / p.rowsExpected) : 0;
   const n = Math.round(f * width);
   return `[${"#".repeat(n)}${"-".repeat(width - n)}]`;
 }

@@ -95,7 +95,10 @@ export function formatOf(file: string): ImportFormat | undefined {
   return undefined;
 }
 
-/** Reads rows one by one (streaming). `progress` gets the bytes read so far. A bad header throws ParadigmImportError. */
+/**
+ * Reads rows one by one (streaming). `progress` is called after each chunk with the bytes whose rows have all
+ * been yielded (not the bytes buffered ahead). A bad header throws ParadigmImportError.
+ */
 export async function* readRows(file: string, format: ImportFormat, progress?: (bytes: number) => void): AsyncGenerator<SourceRow> {
   const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 64 * 1024 });
   try {
@@ -106,7 +109,7 @@ export async function* readRows(file: string, format: ImportFormat, progress?: (
   }
 }
 
-async function* csvRows(stream: AsyncIterable<string> & { bytesRead: number }, progress?: (bytes: number) => void): AsyncGenerator<SourceRow> {
+async function* csvRows(stream: AsyncIterable<string>, progress?: (bytes: number) => void): AsyncGenerator<SourceRow> {
   const parser = new CsvParser();
   const fields = new Map(ratingFields().map((f) => [f.name, f]));
   let header: string[] | undefined;
@@ -143,15 +146,17 @@ async function* csvRows(stream: AsyncIterable<string> & { bytesRead: number }, p
       }
     }
   };
+  let consumed = 0;
   for await (const chunk of stream) {
     yield* rows(parser.push(chunk));
-    progress?.(stream.bytesRead);
+    consumed += Buffer.byteLength(chunk);
+    progress?.(consumed);
   }
   yield* rows(parser.end());
   if (!header) throw new ParadigmImportError("The CSV file is empty: it needs a header row naming the columns.");
 }
 
-async function* jsonlRows(stream: AsyncIterable<string> & { bytesRead: number }, progress?: (bytes: number) => void): AsyncGenerator<SourceRow> {
+async function* jsonlRows(stream: AsyncIterable<string>, progress?: (bytes: number) => void): AsyncGenerator<SourceRow> {
   let rest = "";
   let line = 0;
   let row = 0;
@@ -169,6 +174,7 @@ async function* jsonlRows(stream: AsyncIterable<string> & { bytesRead: number },
     if (!input || typeof input !== "object" || Array.isArray(input)) return { row, line, input, error: "a row must be a JSON object" };
     return { row, line, input, rating: toRating(input as Record<string, unknown>) };
   };
+  let consumed = 0;
   for await (const chunk of stream) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop() ?? "";
@@ -176,17 +182,24 @@ async function* jsonlRows(stream: AsyncIterable<string> & { bytesRead: number },
       const r = one(p);
       if (r) yield r;
     }
-    progress?.(stream.bytesRead);
+    consumed += Buffer.byteLength(chunk);
+    progress?.(consumed);
   }
   const r = one(rest);
   if (r) yield r;
 }
 
 export interface ImportProgress {
+  /** Bytes of the input parsed so far (whole chunks). */
   bytesRead: number;
   totalBytes: number;
   /** Rows read in this run (skipped ones included). */
   rowsRead: number;
+  /** Rows read in this run that are finished: delivered, rejected, failed, unknown or skipped. */
+  rowsDone: number;
+  /** Rows this run will read: exact once the file is read (`rowsExact`), estimated from the bytes parsed until then. */
+  rowsExpected: number;
+  rowsExact: boolean;
   /** Delivered in this run. */
   delivered: number;
   /** Invalid rows, in this run and earlier runs of the same import (the report's count). */
@@ -343,14 +356,20 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   const started = performance.now();
   let bytesRead = 0;
   let rowsRead = 0;
+  let rowsAtMark = 0; // rows read when `bytesRead` was last reported: the rows those bytes held
   let skipped = 0;
   const totalBytes = source.size as number;
+  let pending = new Set<Promise<void>>();
+  let readAll = false;
   const progress = (): ImportProgress => {
     const c = queue.counts;
     return {
       bytesRead,
       totalBytes,
       rowsRead,
+      rowsDone: Math.max(0, rowsRead - pending.size - c.queued - c.inFlight),
+      rowsExpected: readAll || !bytesRead ? rowsRead : Math.max(rowsRead, Math.round((rowsAtMark * totalBytes) / bytesRead)),
+      rowsExact: readAll,
       delivered,
       rejected: report.rejected,
       failed: c.failed,
@@ -372,9 +391,10 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   try {
     // Up to WINDOW enqueue() calls at once, so outbox writes are grouped; they are accepted in call (file) order.
     const WINDOW = 512;
-    const pending = new Set<Promise<void>>();
+    pending = new Set<Promise<void>>();
     for await (const r of readRows(o.file, format, (b) => {
       bytesRead = b;
+      rowsAtMark = rowsRead;
     })) {
       if (o.signal?.aborted || fatal) break;
       rowsRead++;
@@ -401,6 +421,7 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
       pending.add(p);
       if (pending.size >= WINDOW) await Promise.race(pending);
     }
+    readAll = !o.signal?.aborted && !fatal;
     await Promise.all(pending);
     // Every row read is now in the outbox or reported: move the cursor past trailing rejected rows too, so a
     // rerun of a finished import reads nothing. (Not earlier: a row still waiting for room must stay after it.)
