@@ -1,0 +1,68 @@
+// Decides where the benchmarks import paradigm-client from, and says so in RESULTS.md:
+//   dist  — the package build (npm run build), used when it exists and is newer than src/ and generated/;
+//   build — otherwise, a fresh esbuild bundle of src/ into bench/.work/build (unminified, dependencies left
+//           as imports, no source maps: what a package build ships), so a stale dist/ is never measured;
+//   tsx   — src/*.ts run through tsx (`--from=tsx`), for comparison.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const newest = (dir) => {
+  let t = 0;
+  for (const f of readdirSync(dir)) if (f.endsWith(".ts")) t = Math.max(t, statSync(join(dir, f)).mtimeMs);
+  return t;
+};
+
+/** Returns { from, index, queue (or undefined), note } with file URLs for the main and queue entries. */
+export async function resolveParadigm(root, from = "auto") {
+  const srcQueue = join(root, "src", "queue.ts");
+  const hasQueue = existsSync(srcQueue);
+  if (from === "tsx") {
+    return {
+      from: "tsx",
+      index: pathToFileURL(join(root, "src", "index.ts")).href,
+      queue: hasQueue ? pathToFileURL(srcQueue).href : undefined,
+      note: "src/*.ts loaded through tsx (TypeScript transformed at load time)",
+    };
+  }
+  const dist = join(root, "dist", "index.mjs");
+  const srcTime = Math.max(newest(join(root, "src")), newest(join(root, "generated")));
+  const dq = join(root, "dist", "queue.mjs");
+  // A dist/ without the queue entry cannot serve the queue benchmark, and mixing it with a build of
+  // src/queue.ts would give two copies of the error classes; then both come from one fresh build.
+  const distUsable = existsSync(dist) && statSync(dist).mtimeMs >= srcTime && (!hasQueue || existsSync(dq));
+  if ((from === "auto" || from === "dist") && distUsable) {
+    return {
+      from: "dist",
+      index: pathToFileURL(dist).href,
+      queue: existsSync(dq) ? pathToFileURL(dq).href : undefined,
+      note: "dist/index.mjs (the package build, newer than src/)",
+    };
+  }
+  if (from === "dist") throw new Error("--from=dist: dist/index.mjs (or dist/queue.mjs) is missing or older than src/; run npm run build first.");
+  const outdir = join(root, "bench", ".work", "build");
+  const entryPoints = { index: join(root, "src", "index.ts") };
+  if (hasQueue) entryPoints.queue = srcQueue;
+  // One build with code splitting, so index and queue share one copy of the error classes (instanceof holds).
+  await build({
+    entryPoints,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    packages: "external",
+    outExtension: { ".js": ".mjs" },
+    logLevel: "error",
+  });
+  return {
+    from: "build",
+    index: pathToFileURL(join(outdir, "index.mjs")).href,
+    queue: hasQueue ? pathToFileURL(join(outdir, "queue.mjs")).href : undefined,
+    note: `a fresh esbuild bundle of src/ (bench/.work/build: ESM, unminified, dependencies external, no source maps)${
+      !existsSync(dist) ? "; dist/ does not exist" : statSync(dist).mtimeMs < srcTime ? "; dist/ was older than src/" : "; dist/ has no queue entry"
+    }`,
+  };
+}
