@@ -11,6 +11,8 @@ export const ENTRIES = {
   mock: "src/mock.ts",
   // The `paradigm-client` command (package.json "bin"); Node-only.
   cli: "src/cli.ts",
+  // The delivery queue and its file outbox (node:fs); Node-only. The main entry never imports it.
+  queue: "src/queue.ts",
 } as const;
 
 // rolldown marks default imports of externals in a "type": "module" package with node-mode interop
