@@ -149,132 +149,148 @@ log(
     .join(" ")}`,
 );
 
-if (only.has("http")) {
-  const server = await startServer();
-  const rows = [];
-  const modes = [
-    { name: "seq", c: 1, ...C.http.seq },
-    { name: "c16", ...C.http.conc },
-  ];
-  for (let r = 0; r < C.http.rounds; r++) {
-    for (const variant of rotate(HTTP_VARIANTS, r)) {
-      const out = child("http-client.mjs", { variant, baseUrl: server.url, modes }, env);
-      for (const m of modes) rows.push({ round: r, variant, mode: m.name, ...out[m.name] });
-      log(`http round ${r + 1}/${C.http.rounds} ${variant}: seq ${out.seq.rps.toFixed(0)} req/s, c16 ${out.c16.rps.toFixed(0)} req/s`);
-    }
-  }
-  // The 401 path, once: the server really checks the key, so every 200 above carried one.
-  const noKey = await fetch(`${server.url}/api/v2/rate/1/c`, { method: "POST", body: "{}" });
-  await noKey.arrayBuffer();
-  if (noKey.status !== 401) throw new Error(`a request without a key got ${noKey.status}, not 401`);
-  // The transport's pieces on the real network path: one process, all variants interleaved.
-  results.ablation = child("ablation.mjs", { baseUrl: server.url, ...C.ablation }, env);
-  log("http ablation done");
-  const counts = await server.stop();
-  const ablationRequests = Object.keys(results.ablation.variants).length * C.ablation.batch * (C.ablation.rounds + 1);
-  const expected = C.http.rounds * HTTP_VARIANTS.length * modes.reduce((s, m) => s + m.warm + m.n, 0) + ablationRequests;
-  if (counts.ok !== expected || counts.unauthorized !== 1 || counts.notFound)
-    throw new Error(`server saw ${JSON.stringify(counts)}, expected ${expected} authorized rate requests and one 401`);
-  results.http = { variants: HTTP_VARIANTS, serverCounts: counts, modes: {} };
-  for (const m of modes) {
-    const mr = rows.filter((x) => x.mode === m.name);
-    results.http.modes[m.name] = {
-      n: m.n,
-      c: m.c,
-      warm: m.warm,
-      rps: summarize(mr, HTTP_VARIANTS, (x) => x.rps),
-      cpuUs: summarize(mr, HTTP_VARIANTS, (x) => x.cpuUsPerReq),
-      ratio: ratioVs(mr, "fetch", (x) => x.rps),
-      cpuRatio: ratioVs(mr, "fetch", (x) => x.cpuUsPerReq),
-      rows: mr,
-    };
+/** Runs a section; a failure is recorded in RESULTS.md and the other sections still run. */
+async function section(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    results.errors = { ...results.errors, [name]: String(e?.stack ?? e).slice(0, 3000) };
+    log(`${name} FAILED: ${String(e?.message ?? e).split("\n")[0]}`);
   }
 }
 
-if (only.has("js")) {
-  const rows = [];
-  for (let r = 0; r < C.js.rounds; r++) {
-    for (const variant of rotate(JS_VARIANTS, r)) {
-      const out = child("js-cost.mjs", { variant, warm: C.js.warm, n: C.js.n, batches: C.js.batches }, env);
-      rows.push({ round: r, ...out });
-      log(`js round ${r + 1}/${C.js.rounds} ${variant}: ${out.cpuUs.toFixed(2)} µs CPU/call`);
-    }
-  }
-  results.js = { variants: JS_VARIANTS, cpuUs: summarize(rows, JS_VARIANTS, (x) => x.cpuUs), wallUs: summarize(rows, JS_VARIANTS, (x) => x.wallUs), rows };
-  // Pieces need src/*.ts (they time src functions alone); three processes, median per piece.
-  const runs = [0, 1, 2].slice(0, quick ? 1 : 3).map(() => child("pieces.mjs", C.pieces, {}, true));
-  results.pieces = Object.fromEntries(Object.keys(runs[0].nsPerOp).map((k) => [k, median(runs.map((x) => x.nsPerOp[k]))]));
-  log("js pieces done");
-}
-
-if (only.has("proposals")) {
-  // bench/proposals/*.patch applied one by one (and together) to a copy of src/, each timed against the
-  // unpatched code in the same process: without the network, then on loopback HTTP.
-  const { builds, stale } = await buildProposals(ROOT, WORK);
-  results.proposals = { stale, builds: builds.map((b) => b.name) };
-  results.proposals.stub = child("proposal-ab.mjs", { mode: "stub", builds, ...C.ab.stub });
-  const server = await startServer();
-  results.proposals.http = child("proposal-ab.mjs", { mode: "http", baseUrl: server.url, builds, ...C.ab.http });
-  await server.stop();
-  log(`proposals done (${builds.length - 1} patched builds${stale.length ? `, ${stale.length} stale` : ""})`);
-}
-
-if (only.has("queue")) {
-  if (!paradigm.queue) {
-    results.queue = { todo: "src/queue.ts does not exist yet; bench/lib/queue-client.mjs is ready and runs once it does." };
-  } else {
+if (only.has("http"))
+  await section("http", async () => {
     const server = await startServer();
     const rows = [];
-    for (let r = 0; r < C.queue.rounds; r++) {
-      for (const mode of rotate(QUEUE_MODES, r)) {
-        const out = child("queue-client.mjs", { mode, baseUrl: server.url, c: C.queue.c, warm: C.queue.warm, n: C.queue.n }, env);
-        rows.push({ round: r, variant: mode, ...out });
-        log(`queue round ${r + 1}/${C.queue.rounds} ${mode}: ${out.rps.toFixed(0)} req/s`);
+    const modes = [
+      { name: "seq", c: 1, ...C.http.seq },
+      { name: "c16", ...C.http.conc },
+    ];
+    for (let r = 0; r < C.http.rounds; r++) {
+      for (const variant of rotate(HTTP_VARIANTS, r)) {
+        const out = child("http-client.mjs", { variant, baseUrl: server.url, modes }, env);
+        for (const m of modes) rows.push({ round: r, variant, mode: m.name, ...out[m.name] });
+        log(`http round ${r + 1}/${C.http.rounds} ${variant}: seq ${out.seq.rps.toFixed(0)} req/s, c16 ${out.c16.rps.toFixed(0)} req/s`);
       }
     }
+    // The 401 path, once: the server really checks the key, so every 200 above carried one.
+    const noKey = await fetch(`${server.url}/api/v2/rate/1/c`, { method: "POST", body: "{}" });
+    await noKey.arrayBuffer();
+    if (noKey.status !== 401) throw new Error(`a request without a key got ${noKey.status}, not 401`);
+    // The transport's pieces on the real network path: one process, all variants interleaved.
+    results.ablation = child("ablation.mjs", { baseUrl: server.url, ...C.ablation }, env);
+    log("http ablation done");
     const counts = await server.stop();
-    const expected = C.queue.rounds * QUEUE_MODES.length * (C.queue.warm + C.queue.n);
-    if (counts.ok !== expected || counts.unauthorized || counts.notFound) throw new Error(`server saw ${JSON.stringify(counts)}, expected ${expected}`);
-    results.queue = {
-      modes: QUEUE_MODES,
-      n: C.queue.n,
-      c: C.queue.c,
-      rps: summarize(rows, QUEUE_MODES, (x) => x.rps),
-      cpuUs: summarize(rows, QUEUE_MODES, (x) => x.cpuUsPerReq),
-      ratio: ratioVs(rows, "pool-fetch", (x) => x.rps),
-      rows,
-    };
-  }
-}
-
-if (only.has("size")) {
-  // A fresh dist/ when there is one; otherwise src/*.ts straight into esbuild (the same code, and the
-  // per-module breakdown then names src/ files instead of build chunks).
-  const srcEntry = (f) => join(ROOT, "src", f);
-  const fromDist = paradigm.from === "dist";
-  results.size = await runSize({
-    root: ROOT,
-    work: WORK,
-    index: fromDist ? paradigm.index : srcEntry("index.ts"),
-    queue: fromDist ? paradigm.queue : paradigm.queue && srcEntry("queue.ts"),
-  });
-  results.size.from = fromDist ? "dist/" : "src/*.ts";
-  log("size done");
-}
-
-if (only.has("pipeline")) {
-  // GitHub's spec takes minutes; a quick run skips it unless --github is given.
-  results.pipeline = await runPipeline({ root: ROOT, work: WORK, quick, github: !quick || flag("github") !== undefined, log });
-  if (!quick) {
-    const gh = join(WORK, "scratch-github");
-    if (existsSync(gh)) {
-      const r = spawnSync(process.execPath, [join(LIB, "generate-pieces.mjs"), gh], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      if (r.status === 0) results.pipeline.generatePieces = JSON.parse(r.stdout.trim().split("\n").at(-1));
-      else results.pipeline.generatePieces = { error: r.stderr.slice(0, 2000) };
-      log("generate pieces done");
+    const ablationRequests = Object.keys(results.ablation.variants).length * C.ablation.batch * (C.ablation.rounds + 1);
+    const expected = C.http.rounds * HTTP_VARIANTS.length * modes.reduce((s, m) => s + m.warm + m.n, 0) + ablationRequests;
+    if (counts.ok !== expected || counts.unauthorized !== 1 || counts.notFound)
+      throw new Error(`server saw ${JSON.stringify(counts)}, expected ${expected} authorized rate requests and one 401`);
+    results.http = { variants: HTTP_VARIANTS, serverCounts: counts, modes: {} };
+    for (const m of modes) {
+      const mr = rows.filter((x) => x.mode === m.name);
+      results.http.modes[m.name] = {
+        n: m.n,
+        c: m.c,
+        warm: m.warm,
+        rps: summarize(mr, HTTP_VARIANTS, (x) => x.rps),
+        cpuUs: summarize(mr, HTTP_VARIANTS, (x) => x.cpuUsPerReq),
+        ratio: ratioVs(mr, "fetch", (x) => x.rps),
+        cpuRatio: ratioVs(mr, "fetch", (x) => x.cpuUsPerReq),
+        rows: mr,
+      };
     }
-  }
-}
+  });
+
+if (only.has("js"))
+  await section("js", async () => {
+    const rows = [];
+    for (let r = 0; r < C.js.rounds; r++) {
+      for (const variant of rotate(JS_VARIANTS, r)) {
+        const out = child("js-cost.mjs", { variant, warm: C.js.warm, n: C.js.n, batches: C.js.batches }, env);
+        rows.push({ round: r, ...out });
+        log(`js round ${r + 1}/${C.js.rounds} ${variant}: ${out.cpuUs.toFixed(2)} µs CPU/call`);
+      }
+    }
+    results.js = { variants: JS_VARIANTS, cpuUs: summarize(rows, JS_VARIANTS, (x) => x.cpuUs), wallUs: summarize(rows, JS_VARIANTS, (x) => x.wallUs), rows };
+    // Pieces need src/*.ts (they time src functions alone); three processes, median per piece.
+    const runs = [0, 1, 2].slice(0, quick ? 1 : 3).map(() => child("pieces.mjs", C.pieces, {}, true));
+    results.pieces = Object.fromEntries(Object.keys(runs[0].nsPerOp).map((k) => [k, median(runs.map((x) => x.nsPerOp[k]))]));
+    log("js pieces done");
+  });
+
+if (only.has("proposals"))
+  await section("proposals", async () => {
+    // bench/proposals/*.patch applied one by one (and together) to a copy of src/, each timed against the
+    // unpatched code in the same process: without the network, then on loopback HTTP.
+    const { builds, stale } = await buildProposals(ROOT, WORK);
+    results.proposals = { stale, builds: builds.map((b) => b.name) };
+    results.proposals.stub = child("proposal-ab.mjs", { mode: "stub", builds, ...C.ab.stub });
+    const server = await startServer();
+    results.proposals.http = child("proposal-ab.mjs", { mode: "http", baseUrl: server.url, builds, ...C.ab.http });
+    await server.stop();
+    log(`proposals done (${builds.length - 1} patched builds${stale.length ? `, ${stale.length} stale` : ""})`);
+  });
+
+if (only.has("queue"))
+  await section("queue", async () => {
+    if (!paradigm.queue) {
+      results.queue = { todo: "src/queue.ts does not exist yet; bench/lib/queue-client.mjs is ready and runs once it does." };
+    } else {
+      const server = await startServer();
+      const rows = [];
+      for (let r = 0; r < C.queue.rounds; r++) {
+        for (const mode of rotate(QUEUE_MODES, r)) {
+          const out = child("queue-client.mjs", { mode, baseUrl: server.url, c: C.queue.c, warm: C.queue.warm, n: C.queue.n }, env);
+          rows.push({ round: r, variant: mode, ...out });
+          log(`queue round ${r + 1}/${C.queue.rounds} ${mode}: ${out.rps.toFixed(0)} req/s`);
+        }
+      }
+      const counts = await server.stop();
+      const expected = C.queue.rounds * QUEUE_MODES.length * (C.queue.warm + C.queue.n);
+      if (counts.ok !== expected || counts.unauthorized || counts.notFound) throw new Error(`server saw ${JSON.stringify(counts)}, expected ${expected}`);
+      results.queue = {
+        modes: QUEUE_MODES,
+        n: C.queue.n,
+        c: C.queue.c,
+        rps: summarize(rows, QUEUE_MODES, (x) => x.rps),
+        cpuUs: summarize(rows, QUEUE_MODES, (x) => x.cpuUsPerReq),
+        ratio: ratioVs(rows, "pool-fetch", (x) => x.rps),
+        rows,
+      };
+    }
+  });
+
+if (only.has("size"))
+  await section("size", async () => {
+    // A fresh dist/ when there is one; otherwise src/*.ts straight into esbuild (the same code, and the
+    // per-module breakdown then names src/ files instead of build chunks).
+    const srcEntry = (f) => join(ROOT, "src", f);
+    const fromDist = paradigm.from === "dist";
+    results.size = await runSize({
+      root: ROOT,
+      work: WORK,
+      index: fromDist ? paradigm.index : srcEntry("index.ts"),
+      queue: fromDist ? paradigm.queue : paradigm.queue && srcEntry("queue.ts"),
+    });
+    results.size.from = fromDist ? "dist/" : "src/*.ts";
+    log("size done");
+  });
+
+if (only.has("pipeline"))
+  await section("pipeline", async () => {
+    // GitHub's spec takes minutes; a quick run skips it unless --github is given.
+    results.pipeline = await runPipeline({ root: ROOT, work: WORK, quick, github: !quick || flag("github") !== undefined, log });
+    if (!quick) {
+      const gh = join(WORK, "scratch-github");
+      if (existsSync(gh)) {
+        const r = spawnSync(process.execPath, [join(LIB, "generate-pieces.mjs"), gh], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        if (r.status === 0) results.pipeline.generatePieces = JSON.parse(r.stdout.trim().split("\n").at(-1));
+        else results.pipeline.generatePieces = { error: r.stderr.slice(0, 2000) };
+        log("generate pieces done");
+      }
+    }
+  });
 
 results.machine.loadAfter = loadavg();
 results.seconds = (performance.now() - started) / 1000;

@@ -195,6 +195,34 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What-if for bench/proposals/pipeline/2-untyped-validator-tables.patch: generated/operations.ts rewritten the
+ * way that patch would emit it (a plain record type instead of `as const`), then declarations emitted and both
+ * paradigm-client consumers type-checked once. The original file is put back afterwards.
+ */
+function whatIfPlainTables(dir, tsc, log, name) {
+  const file = join(dir, "generated", "operations.ts");
+  const original = readFileSync(file, "utf8");
+  try {
+    writeFileSync(file, original.replace(/export const (\w+) = /g, "export const $1: Readonly<Record<string, unknown>> = ").replace(/ as const;/g, ";"));
+    rmSync(join(dir, "decl"), { recursive: true, force: true });
+    const emit = timed(dir, [tsc, "-p", "consumer/tsconfig.emit.json"]);
+    const out = { emitMs: emit.ms, emitError: emit.status === 0 ? undefined : (/error TS\d+:.*$/m.exec(emit.out)?.[0] ?? "failed").trim() };
+    for (const [key, cfg] of [
+      ["tscOurs", "consumer/tsconfig.ours.json"],
+      ["tscDecl", "consumer/tsconfig.decl.json"],
+    ]) {
+      if (key === "tscDecl" && out.emitError) continue;
+      const t = timed(dir, [tsc, "-p", cfg, "--extendedDiagnostics"]);
+      out[key] = { ms: t.ms, rssMiB: t.rssMiB, ok: t.status === 0, diag: tscDiagnostics(t.out) };
+      log(`  pipeline ${name} what-if plain tables ${key}: ${(t.ms / 1000).toFixed(2)} s`);
+    }
+    return out;
+  } finally {
+    writeFileSync(file, original);
+  }
+}
+
 /** The counts and phase times tsc --extendedDiagnostics prints. */
 function tscDiagnostics(out) {
   const num = (label) => Number(new RegExp(`^${label}:\\s+([\\d.]+)`, "m").exec(out)?.[1] ?? Number.NaN);
@@ -245,13 +273,15 @@ export async function runPipeline({ root, work, quick, github = !quick, log }) {
     const first = timed(s.dir, ["scripts/generate.mjs", "--force"]);
     if (first.status !== 0) throw new Error(`generate failed on ${s.label}:\n${first.out}`);
     writeConsumers(s.dir, s.name, s.spec);
+    // A failed emit is a result, not a harness error: a package build could not ship types for this spec.
     const emit = timed(s.dir, [tsc, "-p", "consumer/tsconfig.emit.json"]);
-    if (emit.status !== 0) throw new Error(`declaration emit failed on ${s.label}:\n${emit.out.slice(0, 4000)}`);
-    log(`  pipeline ${s.name} declarations emitted in ${(emit.ms / 1000).toFixed(2)} s`);
+    const emitError = emit.status === 0 ? undefined : (/error TS\d+:.*$/m.exec(emit.out)?.[0] ?? emit.out.slice(0, 300)).trim();
+    log(`  pipeline ${s.name} declarations ${emitError ? `FAILED: ${emitError}` : `emitted in ${(emit.ms / 1000).toFixed(2)} s`}`);
     const samples = Object.fromEntries(steps.map(([k]) => [k, []]));
     const notes = {};
     for (let r = 0; r < s.rounds; r++) {
       for (const [key, , args, cwd] of steps) {
+        if (key === "tscDecl" && emitError) continue;
         const real = args.map((a) => (a === "OTS" ? ots : a === "TSC" ? tsc : a));
         const t = timed(cwd ? join(s.dir, cwd) : s.dir, real);
         // lint exits 1 on GitHub's spec (it has findings); every other step must succeed.
@@ -267,6 +297,7 @@ export async function runPipeline({ root, work, quick, github = !quick, log }) {
     const summary = {};
     for (const [key, label] of steps) {
       const ms = samples[key].map((t) => t.ms);
+      if (!ms.length) continue;
       summary[key] = { label, ms: median(ms), spread: spread(ms), rssMiB: median(samples[key].map((t) => t.rssMiB)), rounds: ms.length };
       if (key.startsWith("tsc")) summary[key].diag = samples[key][0].diag;
     }
@@ -279,14 +310,15 @@ export async function runPipeline({ root, work, quick, github = !quick, log }) {
       generatedBytes: Object.fromEntries(genFiles),
       consumerCalls: readdirSync(join(s.dir, "consumer")).length ? 20 : 0,
       steps: summary,
-      declEmit: { ms: emit.ms, rssMiB: emit.rssMiB },
+      declEmit: { ms: emit.ms, rssMiB: emit.rssMiB, error: emitError },
+      whatIf: whatIfPlainTables(s.dir, tsc, log, s.name),
       notes,
       ratios: {
         generateVsOts: summary.generate.ms / summary.ots.ms,
         tscOursVsBare: summary.tscOurs.ms / summary.tscBare.ms,
         tscTypesOursVsBare: summary.tscOurs.diag.types / summary.tscBare.diag.types,
-        tscDeclVsBare: summary.tscDecl.ms / summary.tscBare.ms,
-        tscTypesDeclVsBare: summary.tscDecl.diag.types / summary.tscBare.diag.types,
+        tscDeclVsBare: summary.tscDecl ? summary.tscDecl.ms / summary.tscBare.ms : Number.NaN,
+        tscTypesDeclVsBare: summary.tscDecl ? summary.tscDecl.diag.types / summary.tscBare.diag.types : Number.NaN,
       },
     });
   }
