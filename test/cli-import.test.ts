@@ -2,15 +2,14 @@
 // breaks; six invalid rows) against a loopback server that refuses 5% of requests with 429/503 + Retry-After.
 // The import is interrupted with Ctrl-C (SIGINT) mid-run and run again: every valid row must arrive exactly
 // once, every invalid one must be in the report exactly once, with its reason.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { csvField } from "../src/csv.ts";
 import { startCountingServer } from "./fixtures/counting-server.ts";
+import { spawnCli } from "./fixtures/spawn-cli.ts";
 
-const CLI = join(import.meta.dirname, "..", "src", "cli.ts");
 const dir = mkdtempSync(join(tmpdir(), "paradigm-import-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,20 +42,9 @@ function row(i: number): { cells: string[]; expected?: Record<string, unknown> }
 }
 
 function runCli(args: string[], env: Record<string, string>, onStart?: (kill: (s: NodeJS.Signals) => void) => void) {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  onStart?.((s) => child.kill(s));
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const started = performance.now();
-  return new Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 })),
-  );
+  const run = spawnCli(args, env);
+  onStart?.(run.kill);
+  return run.done;
 }
 
 it("imports 10,000 CSV rows across an interruption: valid rows exactly once, invalid ones reported once", { timeout: 120_000 }, async () => {

@@ -1,6 +1,5 @@
 // The CLI: help that matches what is accepted, exit codes, rate against Prism and a counting server, imports
 // with rejected rows and reports, resume, and the spawned entry point (env variables, mock).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EXIT, helpText, type Io, main } from "../src/cli.ts";
 import { ratingFields } from "../src/import.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
+import { spawnCli } from "./fixtures/spawn-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const CLI = join(import.meta.dirname, "..", "src", "cli.ts");
 
 let server: CountingServer;
 beforeAll(async () => {
@@ -280,26 +279,12 @@ describe("import", () => {
 });
 
 describe("the installed entry point", () => {
-  function spawnCli(args: string[], env: Record<string, string>) {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const done = new Promise<{ code: number | null }>((r) => child.on("exit", (code) => r({ code })));
-    return { child, done, out: () => stdout, err: () => stderr };
-  }
-
   it("reads PARADIGM_API_KEY and PARADIGM_BASE_URL from the environment", async () => {
     const run = spawnCli(["rate", "--type", "11", "--completion", "spawned", "--comment", "hi"], {
       PARADIGM_API_KEY: "env-key",
       PARADIGM_BASE_URL: server.url,
     });
-    expect(await run.done).toEqual({ code: 0 });
+    expect((await run.done).code).toBe(0);
     expect(run.out()).toMatch(/^delivered: POST \/api\/v2\/rate\/11\/spawned → 200/);
     expect(server.counts.get("11/spawned")).toBe(1);
   });
@@ -310,14 +295,14 @@ describe("the installed entry point", () => {
       const t = setInterval(() => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.out());
         if (m) resolve(m[1] as string);
-        if (run.child.exitCode !== null) reject(new Error(run.err()));
+        if (run.exitCode() !== null) reject(new Error(run.err()));
       }, 50);
       run.done.finally(() => clearInterval(t));
       setTimeout(() => clearInterval(t), 25_000);
     });
     const r = await cli(["rate", "--type", "1", "--completion", "via-mock", "--flag", "true"], { PARADIGM_BASE_URL: url });
     expect(r.code).toBe(0);
-    run.child.kill("SIGINT");
-    expect(await run.done).toEqual({ code: 0 });
+    run.kill("SIGINT");
+    expect((await run.done).code).toBe(0);
   });
 });
