@@ -112,7 +112,6 @@ export class Transport {
   async execute(req: Outbound, o: ResolvedOptions = this.o, throwHttp = true): Promise<Delivered> {
     this.#checkOrigin(req.url, o);
     const headers = { ...o.headers, ...req.headers, authorization: o.auth };
-    const fetchImpl = o.fetch ?? globalThis.fetch;
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) throw new ParadigmAbortError("The call was aborted before it was sent.", { cause: req.signal.reason });
       if (o.logLevel >= 4) {
@@ -137,12 +136,20 @@ export class Transport {
       const started = Date.now();
       try {
         // Headers and the whole body, inside the attempt's timeout.
-        const [response, bytes] = await race(
-          fetchImpl(req.url, { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal }).then(
-            async (r) => [r, await r.arrayBuffer()] as const,
-          ),
-          ctrl.signal,
-        );
+        const init = { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal };
+        let response: Response;
+        let bytes: ArrayBuffer;
+        if (o.fetch) {
+          // A fetch passed in may ignore its signal: race it, so the timeout still ends the attempt.
+          [response, bytes] = await race(
+            o.fetch(req.url, init).then(async (r) => [r, await r.arrayBuffer()] as const),
+            ctrl.signal,
+          );
+        } else {
+          // The platform fetch rejects on abort, during the body read too: no race, no extra promises.
+          response = await globalThis.fetch(req.url, init);
+          bytes = await response.arrayBuffer();
+        }
         this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
         if (response.ok) return { response, bytes, attempts: attempt + 1 };
         const text = new TextDecoder().decode(bytes);
