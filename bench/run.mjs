@@ -1,10 +1,10 @@
-// npm run bench [-- --quick] [-- --only=http,js,proposals,queue,size,pipeline] [-- --from=auto|dist|build|tsx]
+// npm run bench [-- --quick] [-- --only=http,js,proposals,queue,size,pipeline] [-- --from=auto|dist|build|tsx] [-- --rounds=N] [-- --render]
 //
 // Writes bench/RESULTS.md (and the raw numbers to bench/.work/results.json). See bench/README.md for the method.
 // --quick is a smoke run (tiny counts, one round, today's spec only unless --github): its numbers mean nothing,
 // and it writes bench/.work/RESULTS-quick.md, never bench/RESULTS.md.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -46,6 +46,10 @@ const C = quick
     };
 
 // The transport's pieces (timeout signal, race, …) are priced by the ablation below, not here.
+// --rounds=N overrides the round counts of the request, JavaScript-only and queue sections (e.g. 3 for a shorter run).
+const rounds = Number(flag("rounds"));
+if (rounds > 0) for (const k of ["http", "js", "queue"]) C[k].rounds = rounds;
+
 const HTTP_VARIANTS = ["fetch", "undici", "openapi-fetch", "paradigm rate()", "ky"];
 const JS_VARIANTS = ["fetch", "paradigm rate()", "paradigm api.POST", "openapi-fetch", "ky"];
 const QUEUE_MODES = ["queue", "pool-fetch", "pool-rate"];
@@ -123,6 +127,12 @@ const summarize = (rows, variants, pick) =>
 // ---------------------------------------------------------------------------------------------
 
 mkdirSync(WORK, { recursive: true });
+// --render: rewrite bench/RESULTS.md from the last full run's bench/.work/results.json, measuring nothing.
+if (flag("render") !== undefined) {
+  writeFileSync(join(HERE, "RESULTS.md"), renderResults(JSON.parse(readFileSync(join(WORK, "results.json"), "utf8"))));
+  console.log("re-rendered bench/RESULTS.md from bench/.work/results.json");
+  process.exit(0);
+}
 const paradigm = await resolveParadigm(ROOT, from);
 const env = { PARADIGM_ENTRY: paradigm.index, ...(paradigm.queue ? { PARADIGM_QUEUE_ENTRY: paradigm.queue } : {}) };
 const git = (a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" }).stdout.trim();
