@@ -196,9 +196,9 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
 // ---------------------------------------------------------------------------------------------
 
 /**
- * What-if for bench/proposals/pipeline/2-untyped-validator-tables.patch: generated/operations.ts rewritten the
- * way that patch would emit it (a plain record type instead of `as const`), then declarations emitted and both
- * paradigm-client consumers type-checked once. The original file is put back afterwards.
+ * What-if: generated/operations.ts rewritten with a plain record type instead of `as const` (what generate.mjs
+ * emits since ff38b27, so then a repeat), declarations emitted and both paradigm-client consumers type-checked
+ * once. The original file is put back afterwards.
  */
 function whatIfPlainTables(dir, tsc, log, name) {
   const file = join(dir, "generated", "operations.ts");

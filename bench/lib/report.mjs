@@ -171,7 +171,7 @@ function pipeline(R) {
           : `Declarations were emitted once with tsc in ${sec(s.declEmit.ms)} (tsdown's bundled .d.mts may differ slightly).`
       }`,
       "",
-      `What-if, one run each, with generated/operations.ts typed as a plain record (bench/proposals/pipeline/2-untyped-validator-tables.patch): declaration emit ${
+      `What-if, one run each, with generated/operations.ts typed as a plain record instead of \`as const\` (what scripts/generate.mjs emits since ff38b27; then this repeats the steps above): declaration emit ${
         w.emitError ? `still fails (\`${w.emitError}\`)` : `succeeds in ${sec(w.emitMs ?? Number.NaN)}`
       }; type-check / bare: ${w.tscDecl ? `${x(w.tscDecl.ms / bareMs)} against the .d.ts, ` : ""}${w.tscOurs ? `${x(w.tscOurs.ms / bareMs)} against src/` : "n/a"}.\n`,
     );
