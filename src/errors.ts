@@ -187,3 +187,11 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   const at = Date.parse(ra);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/**
+ * Wait before retry number `attempt + 1`: the server's delay when it gave one, else exponential backoff with
+ * jitter (0.5 s, 1 s, 2 s … up to 8 s, × 0.75–1); capped at `capMs` either way. Shared by the transport and the queue.
+ */
+export function retryDelayMs(attempt: number, serverDelayMs: number | undefined, capMs: number): number {
+  return Math.min(serverDelayMs ?? Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25), capMs);
+}

@@ -7,7 +7,7 @@
 // the item as failed, and the item is kept (with its error) until the caller retries or drops it.
 import { randomBytes } from "node:crypto";
 import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams, RateResult } from "./client.ts";
-import { ParadigmAPIError, ParadigmConnectionError, ParadigmError, ParadigmValidationError, RateLimitError, retryAfterMs } from "./errors.ts";
+import { ParadigmAPIError, ParadigmConnectionError, ParadigmError, ParadigmValidationError, RateLimitError, retryAfterMs, retryDelayMs } from "./errors.ts";
 import type { FeedbackStore, StoredError, StoredFeedback } from "./store.ts";
 import { type OperationSpec, operationSpec, validateOperation } from "./validate.ts";
 
@@ -513,8 +513,7 @@ class Queue implements FeedbackQueue {
     const retryable = isSafeToRetry(error) || (this.#o.retryUnknownDelivery === true && error.deliveryUnknown && !(error instanceof ParadigmValidationError));
     if (retryable && item.attempts <= this.#maxRetries) {
       const given = error instanceof ParadigmAPIError ? retryAfterMs(error.headers) : undefined;
-      const backoff = Math.min(500 * 2 ** (item.attempts - 1), 8000) * (1 - Math.random() * 0.25);
-      const delay = Math.min(given ?? backoff, this.#maxDelay);
+      const delay = retryDelayMs(item.attempts - 1, given, this.#maxDelay);
       this.#retries++;
       this.#record({ op: "back", id: item.id });
       this.#pauseFor(delay);

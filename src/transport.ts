@@ -10,6 +10,7 @@ import {
   ParadigmError,
   ParadigmTimeoutError,
   retryAfterMs,
+  retryDelayMs,
 } from "./errors.ts";
 import { isLoopback, type ResolvedOptions } from "./options.ts";
 
@@ -198,9 +199,7 @@ export class Transport {
         this.#log(1, "error", `${req.method} ${req.url} failed: ${error.message}`);
         throw error;
       }
-      // Exponential backoff with jitter (0.5 s, 1 s, 2 s … × 0.75–1), or the server's own delay; capped either way.
-      const backoff = Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25);
-      const delay = Math.min(serverDelay ?? backoff, o.maxRetryDelayMs);
+      const delay = retryDelayMs(attempt, serverDelay, o.maxRetryDelayMs);
       this.#log(3, "info", `retrying ${req.method} ${req.url} in ${Math.round(delay)} ms after: ${error.message}`);
       try {
         await race(o.sleep(delay, req.signal), req.signal);
