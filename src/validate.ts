@@ -194,6 +194,15 @@ export interface Outgoing {
   mediaType?: string | undefined;
 }
 
+// multipart/form-data turns every lone \n or \r in a text field into \r\n on the wire (fetch's FormData
+// serializer, as in HTML forms), so lengths are checked on the text the server will actually receive.
+function asMultipartSends(body: unknown): unknown {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) out[k] = typeof v === "string" ? v.replace(/\r\n|\r|\n/g, "\r\n") : v;
+  return out;
+}
+
 /** Validates a call against its operation; returns every problem (empty when valid). */
 export function validateOperation(op: OperationSpec, req: Outgoing): ValidationIssue[] {
   const out: ValidationIssue[] = [];
@@ -218,7 +227,7 @@ export function validateOperation(op: OperationSpec, req: Outgoing): ValidationI
   else {
     const media = req.mediaType ?? "application/json";
     const schema = op.body.content[media];
-    if (schema) check(schema, req.body, "$.body", out);
+    if (schema) check(schema, media === "multipart/form-data" ? asMultipartSends(req.body) : req.body, "$.body", out);
     else out.push({ path: "$.body", message: `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})` });
   }
   return out;

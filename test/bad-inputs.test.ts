@@ -30,6 +30,14 @@ const rows: Row[] = [
   ["comment as an object", 3, "c", { comment: { text: "hi" } }, [["$.body.comment", /^must be string, got object$/]]],
   // tag: string, nullable, maxLength 120 (code points)
   ["tag of 121 ASCII characters", 3, "c", { tag: ASCII_121 }, [["$.body.tag", /^must be at most 120 characters, got 121$/]]],
+  [
+    "tag of 120 characters with 3 line breaks, as multipart (sent as CRLF: 123)",
+    3,
+    "c",
+    { tag: `${"x".repeat(117)}\n\n\n` },
+    [["$.body.tag", /^must be at most 120 characters, got 123$/]],
+    { mediaType: "multipart/form-data" },
+  ],
   ["tag of 121 emoji (each counts once)", 3, "c", { tag: EMOJI_121 }, [["$.body.tag", /^must be at most 120 characters, got 121$/]]],
   ["tag of 60 emoji + 61 letters", 3, "c", { tag: MIXED_121 }, [["$.body.tag", /^must be at most 120 characters, got 121$/]]],
   ["tag as a number", 3, "c", { tag: 5 }, [["$.body.tag", /^must be string, got 5$/]]],

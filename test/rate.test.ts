@@ -111,6 +111,17 @@ describe("inputs Prism flags with 422 are refused locally first", () => {
     expect((prism as UnprocessableEntityError).status).toBe(422);
   });
 
+  it("counts a multipart tag's line breaks as the CRLF pairs the server receives", async () => {
+    const tag = `${"x".repeat(117)}\n\n\n`; // 120 characters as written
+    expect((await client.rate(3, "c", { tag })).status).toBe(200); // JSON sends 120
+    const err = await client.rate(3, "c", { tag }, { mediaType: "multipart/form-data" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParadigmValidationError);
+    // Prism, reading the multipart body, agrees that 123 characters arrived.
+    const raw = createParadigmClient({ apiKey: "k", baseUrl, validate: false });
+    const prism = await raw.rate(3, "c", { tag }, { mediaType: "multipart/form-data" }).catch((e: unknown) => e);
+    expect(prism).toBeInstanceOf(UnprocessableEntityError);
+  });
+
   it("surfaces Prism's 422 body in the error message when validation is off", async () => {
     const raw = createParadigmClient({ apiKey: "k", baseUrl, validate: false });
     const err = (await raw.rate(3, "c", { flag: "yes" } as never).catch((e: unknown) => e)) as UnprocessableEntityError;
