@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { readEntries } from "./lib/entries.mjs";
 import { ROOT } from "./redocly.mjs";
 
 const require = createRequire(import.meta.url);
@@ -14,12 +15,8 @@ const r = spawnSync(process.execPath, [tsdown, "--config", "tsdown.config.ts", "
 if (r.status !== 0) process.exit(r.status ?? 1);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-const config = readFileSync(join(ROOT, "tsdown.config.ts"), "utf8");
-// ENTRIES is a plain object literal of `name: "src/file.ts"` pairs; reading it as text avoids a TS loader here.
-const block = /export const ENTRIES = \{([\s\S]*?)\} as const;/.exec(config)?.[1] ?? "";
-const entries = [...block.matchAll(/^\s*"?([\w-]+)"?\s*:\s*"([^"]+)"/gm)].map((m) => m[1]);
+const entries = readEntries().map(([name]) => name);
 const problems = [];
-if (!entries.length) problems.push("could not read ENTRIES from tsdown.config.ts");
 
 const targets = (node) => (typeof node === "string" ? [node] : node && typeof node === "object" ? Object.values(node).flatMap(targets) : []);
 const bins = typeof pkg.bin === "string" ? [pkg.bin] : Object.values(pkg.bin ?? {});

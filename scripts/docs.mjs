@@ -1,12 +1,16 @@
 // npm run docs → docs-out/ (gitignored):
 //   docs-out/api.html   the API reference of the effective spec (generated/openapi.yaml), one static HTML file,
 //                       rendered by `redocly build-docs` through scripts/redocly.mjs (telemetry and notices off).
-//   docs-out/client/    TypeDoc for the package's public surface: the main entry and paradigm-client/mock.
+//                       Tags that hold no operation are left out of the page (the vendor's document lists 12).
+//   docs-out/client/    TypeDoc for every public library entry in tsdown.config.ts ENTRIES (the `cli` entry is a
+//                       command, documented in the README), opening on the README.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { readEntries } from "./lib/entries.mjs";
 import { quietEnv, ROOT, redocly } from "./redocly.mjs";
 
 const require = createRequire(import.meta.url);
@@ -18,7 +22,13 @@ rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT);
 
 let t = performance.now();
-const r = redocly(["build-docs", "generated/openapi.yaml", "--output", API, "--title", "Paradigm API v2 reference"]);
+// Redoc draws a group for every declared tag, even one no operation carries; render a copy without those.
+const spec = parse(readFileSync(join(ROOT, "generated/openapi.yaml"), "utf8"));
+const used = new Set(Object.values(spec.paths ?? {}).flatMap((item) => Object.values(item ?? {}).flatMap((op) => op?.tags ?? [])));
+spec.tags = (spec.tags ?? []).filter((t) => used.has(t.name));
+const rendered = join(OUT, "openapi.yaml");
+writeFileSync(rendered, stringify(spec));
+const r = redocly(["build-docs", rendered, "--output", API, "--title", "Paradigm API v2 reference"]);
 if (r.status !== 0 || !existsSync(API)) {
   process.stderr.write(r.stdout + r.stderr);
   console.error("docs: redocly build-docs failed");
@@ -55,16 +65,20 @@ t = performance.now();
 const typedoc = join(require.resolve("typedoc/package.json"), "..", "bin", "typedoc");
 // openapi-typescript writes the spec's descriptions as @description tags; TypeDoc must know the tag.
 const { OptionDefaults } = await import("typedoc");
+// The package's entries are declared once, in tsdown.config.ts; the CLI is a command, not an importable API.
+const libraryEntries = readEntries()
+  .filter(([name]) => name !== "cli")
+  .map(([, file]) => file);
 const blockTags = [...OptionDefaults.blockTags, "@description"].flatMap((tag) => ["--blockTags", tag]);
 const td = spawnSync(
   process.execPath,
   [
     typedoc,
-    ...["--entryPoints", "src/index.ts", "--entryPoints", "src/mock.ts"],
+    ...libraryEntries.flatMap((file) => ["--entryPoints", file]),
     ...["--tsconfig", "tsconfig.json", "--out", CLIENT, "--name", "paradigm-client"],
     // The public surface only; a missing doc comment or a broken {@link} fails the run.
     ...["--excludePrivate", "--excludeInternal", "--treatWarningsAsErrors"],
-    ...["--readme", "none", "--disableSources", "--githubPages", "false"],
+    ...["--readme", "README.md", "--disableSources", "--githubPages", "false"],
     ...blockTags,
     // Internal helper types (UndefinedOk, Writable, ...) appear inside public types on purpose, unexported.
     ...["--validation.notExported", "false"],
@@ -75,4 +89,4 @@ if (td.status !== 0 || !existsSync(join(CLIENT, "index.html"))) {
   console.error("docs: typedoc failed");
   process.exit(td.status || 1);
 }
-console.log(`docs: ${join(CLIENT, "index.html")} in ${Math.round(performance.now() - t)} ms`);
+console.log(`docs: ${join(CLIENT, "index.html")} (${libraryEntries.join(", ")}) in ${Math.round(performance.now() - t)} ms`);
