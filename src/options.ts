@@ -81,7 +81,11 @@ export interface ParadigmClientOptions extends Omit<RequestOptions, "signal"> {
    * @default process.env.PARADIGM_LOG, then "off"
    */
   logLevel?: LogLevel;
-  /** @default console */
+  /**
+   * Where log lines go. The default writes every level to stderr where there is one (Node, Bun, Deno: via
+   * `console.error`, so a command's stdout stays clean) and to the matching `console` method in browsers.
+   * @default stderr (console.error) in Node, Bun and Deno; console in browsers
+   */
   logger?: Logger;
   /**
    * Wait function used between retries; tests inject one to observe delays without waiting.
@@ -109,6 +113,20 @@ export interface ResolvedOptions {
   logger: Logger;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+// console.info/debug write to stdout in Node, Bun and Deno, which would mix log lines into a command's output
+// (`--json`). console is looked up per line, so a console patched later (a test runner's) is still used.
+// No node:process import: the main entry must load in browsers too.
+const hasStderr = () => {
+  const g = globalThis as { process?: { stderr?: unknown }; Deno?: unknown };
+  return g.process?.stderr !== undefined || g.Deno !== undefined;
+};
+const defaultLogger: Logger = {
+  error: (m, ...d: unknown[]) => console.error(m, ...d),
+  warn: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.warn)(m, ...d),
+  info: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.info)(m, ...d),
+  debug: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.debug)(m, ...d),
+};
 
 export const LEVELS: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
@@ -210,7 +228,7 @@ export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
     validate: o.validate ?? true,
     allowInsecureHttp,
     logLevel: LEVELS[level],
-    logger: o.logger ?? console,
+    logger: o.logger ?? defaultLogger,
     sleep: o.sleep ?? sleep,
   };
   const { headers: _merged, ...rest } = o;
