@@ -46,14 +46,66 @@ function coded(e: unknown): { code: string; syscall?: unknown; message?: unknown
   return undefined;
 }
 
-/** Replaces the key wherever it shows up in text we are about to keep in an error. */
-export function redact(text: string, key: string): string {
-  return key && text.includes(key) ? text.split(key).join("[REDACTED]") : text;
+// A key this long cannot turn up in unrelated text, so it is redacted wherever it appears, even glued to
+// other characters. A shorter one is redacted only as a token of its own: glued to a letter or digit it is
+// part of another word ("ank" in "blank"), and replacing it there would mangle the server's message.
+const ANYWHERE = 16;
+let cached: { key: string; re: RegExp } | undefined;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The key as it can appear in text: as is, percent-encoded (URL, form body), and JSON-escaped (`\/` too). */
+function keyPattern(key: string): RegExp {
+  if (cached?.key === key) return cached.re;
+  const json = JSON.stringify(key).slice(1, -1);
+  const forms = [...new Set([key, json, json.replaceAll("/", "\\/")])].map(escapeRe);
+  const encoded = encodeURIComponent(key);
+  // Percent escapes are matched in either case (%2F, %2f).
+  if (encoded !== key)
+    forms.push(escapeRe(encoded).replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`));
+  const any = forms.join("|");
+  // Before a short key: start, a non-alphanumeric, or an escape that ends the previous word (\n, %22, \u0022).
+  const re =
+    key.length >= ANYWHERE
+      ? new RegExp(any, "g")
+      : new RegExp(`(?<=^|[^\\p{L}\\p{N}]|\\\\[nrtbf]|%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4})(?:${any})(?![\\p{L}\\p{N}])`, "gu");
+  cached = { key, re };
+  return re;
 }
 
-/** True when `key` appears in any string reachable from `v` (own properties, cause chain, AggregateError.errors). */
+/** Replaces the key where it appears in text we are about to keep in an error, a log or a returned body. */
+export function redact(text: string, key: string): string {
+  if (!key || !text) return text;
+  const re = keyPattern(key);
+  return text.search(re) === -1 ? text : text.replace(re, "[REDACTED]");
+}
+
+/** Redacts a response body. JSON is also checked after parsing, where escapes (`\/`, `\u…`) are undone. */
+function redactBody(text: string, key: string): string {
+  const clean = redact(text, key);
+  if (!/^\s*[[{"]/.test(clean)) return clean;
+  try {
+    let changed = false;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === "string") {
+        const r = redact(v, key);
+        if (r !== v) changed = true;
+        return r;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+      return v;
+    };
+    const scrubbed = walk(JSON.parse(clean));
+    return changed ? JSON.stringify(scrubbed) : clean;
+  } catch {
+    return clean; // not JSON (or nested past the stack): the text redaction stands
+  }
+}
+
+/** True when the key appears in any string reachable from `v` (own properties, cause chain, AggregateError.errors). */
 function holds(v: unknown, key: string, seen: Set<unknown>): boolean {
-  if (typeof v === "string") return v.includes(key);
+  if (typeof v === "string") return v.search(keyPattern(key)) !== -1;
   if (!v || typeof v !== "object" || seen.has(v) || seen.size > 500) return false;
   seen.add(v);
   return Reflect.ownKeys(v).some((k) => {
@@ -158,13 +210,13 @@ export class Transport {
         const h = new Headers([...response.headers].map(([k, v]): [string, string] => [k, redact(v, o.apiKey)]));
         if (!throwHttp && (attempt >= o.maxRetries || !this.#retryableStatus(response, o))) {
           // Handed back (client.api's `error`), not thrown: scrubbed the same way.
-          const clean = new TextEncoder().encode(redact(text, o.apiKey));
+          const clean = new TextEncoder().encode(redactBody(text, o.apiKey));
           const statusText = redact(response.statusText, o.apiKey);
           const scrubbed = new Response(clean, { status: response.status, statusText, headers: h });
           Object.defineProperty(scrubbed, "url", { value: response.url });
           return { response: scrubbed, bytes: clean.buffer as ArrayBuffer, attempts: attempt + 1 };
         }
-        error = errorFromResponse(response.status, redact(response.statusText, o.apiKey), h, redact(text, o.apiKey));
+        error = errorFromResponse(response.status, redact(response.statusText, o.apiKey), h, redactBody(text, o.apiKey));
         retryable = this.#retryableStatus(response, o);
         serverDelay = retryAfterMs(response.headers);
       } catch (e) {

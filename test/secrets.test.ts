@@ -258,3 +258,79 @@ describe("plain http only to loopback, unless allowInsecureHttp", () => {
     expectNoKey(err);
   });
 });
+
+describe("redaction hides the key where it can appear, and leaves other text alone", () => {
+  const DRF_400 = { tag: ["This field may not be blank."], comment: ["Ensure this field has no more than 120 characters."] };
+  const DRF_MESSAGE = "400 Bad Request: tag: This field may not be blank.; comment: Ensure this field has no more than 120 characters.";
+
+  it.each(["k", "ank", "an", "is"])("with the short key %j, a DRF error keeps its words in the message, body and client.api's error", async (key) => {
+    const server = await startFaultServer([reply(400, DRF_400)]);
+    servers.push(server);
+    const client = createParadigmClient({ apiKey: key, baseUrl: server.url });
+    const err = (await client.rate(3, "c", { tag: "t" }).catch((e: unknown) => e)) as ParadigmError & { body: unknown };
+    expect(err.message).toBe(DRF_MESSAGE);
+    expect(err.body).toEqual(DRF_400);
+    const { error } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+      params: { path: { feedback_type_id: 3, completion_id: "c" } },
+      body: { tag: "t" },
+    });
+    expect(error).toEqual(DRF_400);
+  });
+
+  // A server echoing the key every way it plausibly can: after "Bearer", at the end of a sentence, as a JSON
+  // string, in a URL query (raw and percent-encoded), after a JSON escape, in a header, with `/` escaped as `\/`.
+  const echoing =
+    (key: string): Step =>
+    (_req, res) => {
+      const body = {
+        detail: `Invalid token Bearer ${key}.`,
+        token: key,
+        url: `https://x.example/cb?token=${encodeURIComponent(key)}&next=1`,
+        raw: `https://x.example/cb?token=${key}&next=1`,
+        note: `line one\n${key}`,
+        headers: { authorization: `Bearer ${key}` },
+        tag: ["This field may not be blank."],
+      };
+      res.writeHead(401, { "content-type": "application/json", "www-authenticate": `Bearer error="invalid_token", token="${key}"`, "x-echo": `Bearer ${key}` });
+      res.end(JSON.stringify(body).replaceAll("/", "\\/")); // PHP-style escaped slashes
+    };
+  const REDACTED_BODY = {
+    detail: "Invalid token Bearer [REDACTED].",
+    token: "[REDACTED]",
+    url: "https://x.example/cb?token=[REDACTED]&next=1",
+    raw: "https://x.example/cb?token=[REDACTED]&next=1",
+    note: "line one\n[REDACTED]",
+    headers: { authorization: "Bearer [REDACTED]" },
+    tag: ["This field may not be blank."],
+  };
+
+  it.each(["k", "ank", "sk-live-SECRET-4f9a1c2e7b", "sk/live+SECRET=4f9a1c2e7b", "a/b"])(
+    "with the key %j echoed back, the error holds [REDACTED] in its place and nothing else changes",
+    async (key) => {
+      const server = await startFaultServer([echoing(key)]);
+      servers.push(server);
+      const client = createParadigmClient({ apiKey: key, baseUrl: server.url });
+      const err = (await client.rate(3, "c", {}).catch((e: unknown) => e)) as ParadigmError & { body: unknown; headers: Headers };
+      expect(err.body).toEqual(REDACTED_BODY);
+      expect(err.message).toBe("401 Unauthorized: Invalid token Bearer [REDACTED].");
+      expect(err.headers.get("x-echo")).toBe("Bearer [REDACTED]");
+      expect(err.headers.get("www-authenticate")).toBe('Bearer error="invalid_token", token="[REDACTED]"');
+      if (key.length > 3) for (const text of renderings(err)) expect(text).not.toContain(key);
+
+      const { error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+        params: { path: { feedback_type_id: 3, completion_id: "c" } },
+        body: {},
+      });
+      expect(error).toEqual(REDACTED_BODY);
+      expect(response.headers.get("x-echo")).toBe("Bearer [REDACTED]");
+    },
+  );
+
+  it("with a short key, a fetch error that merely contains its letters keeps its cause as thrown", async () => {
+    const thrown = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443 (blank)"), { code: "ECONNREFUSED" }) });
+    const client = createParadigmClient({ apiKey: "ank", maxRetries: 0, fetch: async () => Promise.reject(thrown) });
+    const err = (await client.rate(3, "c", {}).catch((e: unknown) => e)) as ParadigmConnectionError;
+    expect(err.cause).toBe(thrown);
+    expect(err.message).toBe("Connection failed (ECONNREFUSED): connect ECONNREFUSED 10.0.0.1:443 (blank). The request was not sent.");
+  });
+});
