@@ -1,5 +1,6 @@
 // A streaming RFC 4180 CSV parser: quoted fields may hold commas, doubled quotes and line breaks; CRLF, LF and
-// lone CR all end a record; a leading BOM is dropped. Each field says whether it was quoted, so an unquoted
+// lone CR all end a record; a leading BOM is dropped. The delimiter is "," unless told (spreadsheets in many
+// locales write ";"). Each field says whether it was quoted, so an unquoted
 // empty cell (null) differs from "" (the empty string). Problems are reported per record, never thrown:
 // one bad row in a 10,000-row file is a rejected row, not a failed import.
 
@@ -27,6 +28,7 @@ const S = {
 type State = (typeof S)[keyof typeof S];
 
 export class CsvParser {
+  readonly #delimiter: string;
   #state: State = S.FieldStart;
   #value = "";
   #quoted = false;
@@ -37,6 +39,14 @@ export class CsvParser {
   #skipLf = false;
   #started = false;
   #out: CsvRecord[] = [];
+
+  /** `delimiter`: one character, not a quote or a line break. @default "," */
+  constructor(options: { delimiter?: string | undefined } = {}) {
+    const d = options.delimiter ?? ",";
+    if (d.length !== 1 || d === '"' || d === "\n" || d === "\r")
+      throw new RangeError(`A CSV delimiter is one character other than a quote or a line break, got ${JSON.stringify(d)}`);
+    this.#delimiter = d;
+  }
 
   /** Feeds a chunk; returns the records it completed. */
   push(chunk: string): CsvRecord[] {
@@ -81,7 +91,7 @@ export class CsvParser {
 
   // A character outside a quoted field.
   #plain(ch: string): void {
-    if (ch === ",") {
+    if (ch === this.#delimiter) {
       this.#endField();
       return;
     }
@@ -134,8 +144,8 @@ export class CsvParser {
 }
 
 /** Parses a whole CSV text. */
-export function parseCsv(text: string): CsvRecord[] {
-  const p = new CsvParser();
+export function parseCsv(text: string, options: { delimiter?: string | undefined } = {}): CsvRecord[] {
+  const p = new CsvParser(options);
   return [...p.push(text), ...p.end()];
 }
 
