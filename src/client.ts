@@ -4,9 +4,9 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths, Writable } from "../generated/schema.ts";
 import { encodeBody, fillPath, type MediaType } from "./encode.ts";
-import { ParadigmConfigError, ParadigmValidationError } from "./errors.ts";
-import { mergeRequestOptions, type ParadigmClientOptions, type RequestOptions, resolveOptions } from "./options.ts";
-import { Transport } from "./transport.ts";
+import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { checkBaseUrl, mergeRequestOptions, type ParadigmClientOptions, type RequestOptions, redactUrl, resolveOptions } from "./options.ts";
+import { redact, Transport } from "./transport.ts";
 import { operationSpec, validateOperation } from "./validate.ts";
 
 const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
@@ -144,6 +144,8 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
     headers?: unknown;
   } & Record<string, unknown>;
   const prepare = (method: string, path: string, init: Init | undefined): Init | undefined => {
+    // A per-call baseUrl gets the checks the client's got (credentials, query, plain http to a remote host).
+    if (typeof init?.baseUrl === "string") checkBaseUrl(init.baseUrl, base.allowInsecureHttp);
     const spec = operationSpec(method, path);
     // No Content-Type given: an operation that declares a single media type (e.g. a multipart upload) uses it.
     const declared = spec?.body ? Object.keys(spec.body.content) : [];
@@ -163,14 +165,21 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
     }
     return init;
   };
+  // Our chain turns every failure into a ParadigmError, so a TypeError out of openapi-fetch comes from building
+  // its Request (a header value with a line break, a URL fetch refuses): nothing was sent.
+  const unbuilt = (e: unknown): never => {
+    if (e instanceof TypeError && !(e instanceof ParadigmError))
+      throw new ParadigmConfigError(`fetch cannot build this request: ${redact(redactUrl(e.message), base.apiKey)}. Nothing was sent.`);
+    throw e;
+  };
   const raw = api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   for (const m of METHODS) {
     const send = raw[m] as (path: string, init?: Init) => Promise<unknown>;
-    raw[m] = async (path: unknown, init?: unknown) => send(path as string, prepare(m, path as string, init as Init | undefined));
+    raw[m] = async (path: unknown, init?: unknown) => send(path as string, prepare(m, path as string, init as Init | undefined)).catch(unbuilt);
   }
   const request = raw.request as (method: string, path: string, init?: Init) => Promise<unknown>;
   raw.request = async (method: unknown, path: unknown, init?: unknown) =>
-    request(method as string, path as string, prepare(String(method), path as string, init as Init | undefined));
+    request(method as string, path as string, prepare(String(method), path as string, init as Init | undefined)).catch(unbuilt);
 
   return { rate, api, baseUrl: base.baseUrl };
 }

@@ -197,27 +197,15 @@ export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new ParadigmConfigError("The API key must be printable ASCII with no spaces or line breaks (check PARADIGM_API_KEY for a trailing newline).");
   }
-  const raw = o.baseUrl ?? env("PARADIGM_BASE_URL") ?? DEFAULT_BASE_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ParadigmConfigError(`baseUrl is not an absolute URL: ${JSON.stringify(raw)}`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`baseUrl must be http(s), got ${url.protocol}`);
   const allowInsecureHttp = o.allowInsecureHttp ?? false;
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw new ParadigmConfigError(
-      `Refusing to send the API key over plain http to ${url.host}. Use https, or pass allowInsecureHttp: true if this network is trusted.`,
-    );
-  }
+  const baseUrl = checkBaseUrl(o.baseUrl ?? env("PARADIGM_BASE_URL") ?? DEFAULT_BASE_URL, allowInsecureHttp);
   const level = o.logLevel ?? (env("PARADIGM_LOG")?.toLowerCase() as LogLevel | undefined) ?? "off";
   if (!Object.hasOwn(LEVELS, level)) throw new ParadigmConfigError(`logLevel must be one of ${Object.keys(LEVELS).join(", ")}, got ${String(level)}`);
   const headers = withoutAuth(o.headers ?? {});
   const base: ResolvedOptions = {
     apiKey,
     auth: `Bearer ${apiKey}`,
-    baseUrl: url.href.replace(/\/+$/, ""),
+    baseUrl,
     fetch: o.fetch,
     headers,
     timeoutMs: 30_000,
@@ -233,6 +221,39 @@ export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
   };
   const { headers: _merged, ...rest } = o;
   return mergeRequestOptions(base, rest);
+}
+
+/** Hides the user info of every URL in `text` (`http://user:pw@host` → `http://***@host`). */
+export const redactUrl = (text: string): string => text.replace(/((?:^|[^\w+.-])[a-z][\w+.-]*:?\/\/|^)[^\s/?#@]*@/gi, "$1***@");
+
+/**
+ * Checks a base URL and returns it without trailing slashes. Throws ParadigmConfigError (credentials redacted)
+ * for what fetch would refuse or send elsewhere: user info, a query or fragment (the API path would land in it),
+ * or a key about to travel over plain http to a remote host.
+ */
+export function checkBaseUrl(raw: string, allowInsecureHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ParadigmConfigError(`baseUrl is not an absolute URL: ${JSON.stringify(redactUrl(String(raw)))}`);
+  }
+  const shown = redactUrl(url.href);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`baseUrl must be http(s), got ${url.protocol} (${shown})`);
+  if (url.username || url.password) {
+    throw new ParadigmConfigError(`baseUrl must not hold credentials (${shown}): fetch refuses them. The API key goes in apiKey / PARADIGM_API_KEY.`);
+  }
+  if (/[?#]/.test(url.href)) {
+    throw new ParadigmConfigError(
+      `baseUrl must not have a query or fragment (${shown}): the API path would be appended to it. Use the origin, with an optional path prefix.`,
+    );
+  }
+  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw new ParadigmConfigError(
+      `Refusing to send the API key over plain http to ${url.host}. Use https, or pass allowInsecureHttp: true if this network is trusted.`,
+    );
+  }
+  return url.href.replace(/\/+$/, "");
 }
 
 export function isLoopback(host: string): boolean {

@@ -12,7 +12,7 @@ import {
   retryAfterMs,
   retryDelayMs,
 } from "./errors.ts";
-import { isLoopback, type ResolvedOptions } from "./options.ts";
+import { isLoopback, type ResolvedOptions, redactUrl } from "./options.ts";
 
 export interface Outbound {
   method: string;
@@ -152,6 +152,7 @@ export class Transport {
   #checkOrigin(url: string, o: ResolvedOptions): void {
     if (url.startsWith(this.#allowedOrigin) && this.#allowedOrigin) return;
     const u = new URL(url);
+    if (u.username || u.password) throw new ParadigmConfigError(`The URL must not hold credentials (${redactUrl(url)}): fetch refuses them. Nothing was sent.`);
     if (u.protocol === "http:" && !o.allowInsecureHttp && !isLoopback(u.hostname)) {
       throw new ParadigmConfigError(`Refusing to send the API key over plain http to ${u.host}. Use https, or pass allowInsecureHttp: true.`);
     }
@@ -231,12 +232,26 @@ export class Transport {
         } else if (e instanceof ParadigmError) {
           throw e;
         } else {
+          // Refused before anything was sent: a port fetch blocks (undici says "bad port"), or a request fetch
+          // cannot build (credentials, a header value with a line break…), told apart from a network failure by
+          // building it again without sending. Not retried: it would fail the same way.
+          let unbuilt: string | undefined;
+          for (let c: unknown = e, d = 0; c instanceof Error && d < 4; c = c.cause, d++)
+            if (c.message === "bad port") unbuilt = `fetch blocks port ${new URL(req.url).port} (a port browsers and Node refuse for safety); use another port`;
+          if (!unbuilt && e instanceof TypeError) {
+            try {
+              new Request(req.url, { method: req.method, headers, body: req.body ?? null });
+            } catch (built) {
+              unbuilt = `fetch cannot build this request: ${(built as Error)?.message ?? String(built)}`;
+            }
+          }
+          if (unbuilt) throw new ParadigmConfigError(`${redact(redactUrl(unbuilt), o.apiKey)}. Nothing was sent.`);
           const c = coded(e);
           const code = c?.code;
           const notSent = !!c && (NOT_SENT.has(c.code) || c.syscall === "connect");
           const cause = cleanCause(e, o.apiKey);
           // The coded error says what happened ("connect ECONNREFUSED 127.0.0.1:443"); undici's outer one only "fetch failed".
-          const what = redact(String((c ?? (e as { message?: unknown } | null))?.message ?? e), o.apiKey);
+          const what = redact(redactUrl(String((c ?? (e as { message?: unknown } | null))?.message ?? e)), o.apiKey);
           error = new ParadigmConnectionError(
             `Connection failed${code ? ` (${code})` : ""}: ${what}.${notSent ? " The request was not sent." : " The server may have received the request."}`,
             { cause, deliveryUnknown: !notSent },
