@@ -6,7 +6,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createParadigmClient, type FeedbackInput, type ParadigmClient } from "./client.ts";
+import { createParadigmClient, type FeedbackInput, type ParadigmClient, type RateMediaType, type RatePathParams } from "./client.ts";
 import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
 import {
   formatOf,
@@ -15,30 +15,38 @@ import {
   type ImportProgress,
   type ImportSummary,
   ParadigmImportError,
+  RATE_PATH,
   ratingFields,
   runImport,
   typeCell,
 } from "./import.ts";
-import type { Schema } from "./validate.ts";
+import { operationSpec, type Schema } from "./validate.ts";
 
 /** Exit codes; printed by --help from this table. */
 export const EXIT = {
   ok: [0, "everything was delivered (mock: stopped cleanly)"],
-  error: [1, "unexpected error (a bug, or the checkpoint could not be written)"],
-  usage: [2, "usage error: unknown flag or command, missing argument, unreadable input, bad CSV header, checkpoint made for another file"],
-  config: [3, "configuration error: no API key, unusable base URL; nothing was sent"],
+  error: [1, "unexpected error (a bug, or the checkpoint could not be written mid-import)"],
+  usage: [
+    2,
+    "usage error: unknown or repeated flag, missing argument, unreadable input, bad CSV header, checkpoint made for another file or edited rows, unusable --report/--checkpoint path (missing directory, the input itself, an existing file); nothing was sent",
+  ],
+  config: [3, "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use; nothing was sent"],
   notDelivered: [4, "something was not delivered: rejected by validation (nothing sent) or refused/failed at the API"],
   unknown: [5, "delivery unknown for some rating (and nothing in class 4): the server may or may not have logged it"],
+  busy: [6, "another import is running with the same checkpoint (its lock is held by a live process); nothing was sent"],
   interrupted: [130, "interrupted (Ctrl-C); for import, run the same command again to resume"],
 } as const;
 const code = (k: keyof typeof EXIT) => EXIT[k][0];
 
-type Opt = { type: "string" | "boolean"; short?: string; arg?: string; help: string };
+/** `multiple`: may be given more than once (values collected); any other flag given twice is a usage error. */
+type Opt = { type: "string" | "boolean"; short?: string; arg?: string; help: string; multiple?: boolean };
 type Opts = Record<string, Opt>;
 
 const COMMON: Opts = {
   "base-url": { type: "string", arg: "URL", help: "API origin (default: PARADIGM_BASE_URL, then https://paradigm.lighton.ai)" },
   "timeout-ms": { type: "string", arg: "MS", help: "time allowed per attempt, in ms (default 30000)" },
+  "media-type": { type: "string", arg: "TYPE", help: "request body encoding: json (default), form or multipart (or the full media type)" },
+  "allow-insecure-http": { type: "boolean", help: "allow a plain http:// --base-url that is not loopback (the API key travels in clear text)" },
   json: { type: "boolean", help: "print the result as one JSON object on stdout" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
@@ -62,13 +70,22 @@ function rateOptions(): Opts {
     const what = f.in === "path" ? (f.name === "feedback_type_id" ? "feedback type id" : "completion id") : `the rating's ${f.name}`;
     out[flagOf(f.name)] = { type: "string", arg, help: `${f.required ? "required: " : ""}${what}${note}` };
   }
+  const nullable = ratingFields()
+    .filter((f) => f.in === "body")
+    .map((f) => flagOf(f.name));
+  out.null = {
+    type: "string",
+    arg: "FIELD[,FIELD]",
+    multiple: true,
+    help: `send null for these fields (${nullable.join(", ")}); --comment null sends the text "null"`,
+  };
   return out;
 }
 
 const COMMANDS = {
   rate: {
     summary: "log one rating on a completion",
-    usage: "paradigm-client rate --type N --completion ID [--flag true|false] [--value NUMBER] [--tag TEXT] [--comment TEXT]",
+    usage: "paradigm-client rate --type N --completion ID [--flag true|false] [--value NUMBER] [--tag TEXT] [--comment TEXT] [--null FIELD]",
     about:
       "Sends POST /api/v2/rate/{feedback_type_id}/{completion_id}. Fields you leave out are not sent. The input is\nchecked against the spec first: an invalid rating is rejected (exit 4) and nothing is sent.",
     options: () => rateOptions(),
@@ -85,12 +102,21 @@ const COMMANDS = {
       "written to the checkpoint before it is sent; after Ctrl-C or a crash, the same command resumes where it",
       "stopped, without sending a row twice. A rating in flight during a crash (not Ctrl-C) is reported as unknown,",
       "not resent; --retry-unknown resends such ratings (they may then be logged twice).",
+      "",
+      "Rows appended to the file since the last run are sent by the same command; a file whose imported rows were",
+      "edited is refused. To send rejected rows once fixed, edit them in the report and run",
+      "'paradigm-client import FILE.report.jsonl --from-report'. Rows with only empty cells are skipped (blank).",
     ].join("\n"),
     options: (): Opts => ({
       format: { type: "string", arg: "csv|jsonl", help: "input format (default: from the extension: .csv, .jsonl, .ndjson)" },
       concurrency: { type: "string", arg: "N", help: "requests in flight at once (default 4)" },
       checkpoint: { type: "string", arg: "PATH", help: "checkpoint file (default: FILE.checkpoint.jsonl)" },
       report: { type: "string", arg: "PATH", help: "where rejected and failed rows go, with reasons, as JSONL (default: FILE.report.jsonl)" },
+      "overwrite-report": { type: "boolean", help: "replace an existing --report file that is not this import's (refused otherwise)" },
+      "from-report": { type: "boolean", help: "FILE is a report of an earlier import: send its rejected rows, as you fixed them, once" },
+      delimiter: { type: "string", arg: "CHAR", help: "CSV delimiter: one character, or tab (default ,)" },
+      "ignore-extra-columns": { type: "boolean", help: "CSV columns that are not rating fields are not sent (they stay in the report)" },
+      dedupe: { type: "boolean", help: "send a row only if no earlier row of the file has the same content (duplicates are sent, and counted, otherwise)" },
       "retry-failed": { type: "boolean", help: "send again the rows that failed definitively in a previous run" },
       "retry-unknown": { type: "boolean", help: "send again the rows whose delivery was unknown in a previous run (may duplicate)" },
       "progress-every": { type: "string", arg: "SECONDS", help: "progress line interval when stderr is not a terminal (default 5; 0: none)" },
@@ -172,10 +198,37 @@ function parse(command: Command, argv: string[]) {
     { type: "string" | "boolean"; short?: string }
   >;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    for (const [k, o] of Object.entries(defs)) if (o.multiple) (options[k] as { multiple?: boolean }).multiple = true;
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    // parseArgs keeps the last value of a repeated flag; a user who typed two values meant something else.
+    const seen = new Set<string>();
+    for (const t of parsed.tokens) {
+      // Only values can conflict: a boolean flag given twice means the same thing.
+      if (t.kind !== "option" || defs[t.name]?.type !== "string" || defs[t.name]?.multiple) continue;
+      if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice; give it once`);
+      seen.add(t.name);
+    }
+    return parsed;
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
   }
+}
+
+const MEDIA_SHORT: Record<string, string> = { json: "application/json", form: "application/x-www-form-urlencoded", multipart: "multipart/form-data" };
+
+/** --media-type: a short name or a media type the spec declares for the rate operation. */
+function mediaTypeOf(v: string | undefined): RateMediaType | undefined {
+  if (v === undefined) return undefined;
+  const declared = Object.keys(operationSpec("POST", RATE_PATH)?.body?.content ?? {});
+  const full = MEDIA_SHORT[v] ?? v;
+  if (!declared.includes(full)) {
+    const short = Object.entries(MEDIA_SHORT)
+      .filter(([, m]) => declared.includes(m))
+      .map(([k]) => k);
+    throw new UsageError(`--media-type must be one of ${short.join(", ")} (or ${declared.join(", ")}), got ${JSON.stringify(v)}`);
+  }
+  return full as RateMediaType;
 }
 
 const int = (name: string, v: string | undefined, min: number): number | undefined => {
@@ -187,33 +240,64 @@ const int = (name: string, v: string | undefined, min: number): number | undefin
 
 function makeClient(values: Record<string, unknown>, io: Io): ParadigmClient {
   if (!io.env.PARADIGM_API_KEY) throw new ParadigmConfigError("PARADIGM_API_KEY is not set: put your Paradigm API key in it. Nothing was sent.");
-  return createParadigmClient({
-    apiKey: io.env.PARADIGM_API_KEY,
-    baseUrl: (values["base-url"] as string | undefined) ?? io.env.PARADIGM_BASE_URL,
-    timeoutMs: int("timeout-ms", values["timeout-ms"] as string | undefined, 1) ?? 30_000,
-  });
+  try {
+    return createParadigmClient({
+      apiKey: io.env.PARADIGM_API_KEY,
+      baseUrl: (values["base-url"] as string | undefined) ?? io.env.PARADIGM_BASE_URL,
+      timeoutMs: int("timeout-ms", values["timeout-ms"] as string | undefined, 1) ?? 30_000,
+      allowInsecureHttp: values["allow-insecure-http"] === true,
+    });
+  } catch (e) {
+    // The library's words name its option; on the command line it is a flag.
+    if (e instanceof ParadigmConfigError && e.message.includes("allowInsecureHttp: true"))
+      throw new ParadigmConfigError(e.message.replace("allowInsecureHttp: true", "--allow-insecure-http"), { cause: e });
+    throw e;
+  }
 }
 
 async function rate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse("rate", argv);
   if (values.help) return say(io.stdout, `${helpText("rate")}\n`, code("ok"));
   if (positionals.length) throw new UsageError(`rate takes no positional arguments (got ${positionals.join(" ")}); use --type and --completion`);
+  const fields = ratingFields();
+  const body = fields.filter((f) => f.in === "body");
+  const nulls = new Set<string>();
+  for (const v of ((values.null as string[] | undefined) ?? []).flatMap((x) => x.split(","))) {
+    const f = body.find((b) => b.name === v.trim() || flagOf(b.name) === v.trim());
+    if (!f) throw new UsageError(`--null takes the rating's fields (${body.map((b) => flagOf(b.name)).join(", ")}), not ${v.trim() || '""'}`);
+    nulls.add(f.name);
+  }
   const input: Record<string, unknown> = {};
-  for (const f of ratingFields()) {
+  for (const f of fields) {
     const given = values[flagOf(f.name)];
+    if (nulls.has(f.name)) {
+      if (given !== undefined) throw new UsageError(`--${flagOf(f.name)} and --null ${flagOf(f.name)} are both given; choose one`);
+      input[f.name] = null;
+      continue;
+    }
     if (given === undefined) {
       if (f.in === "path") throw new UsageError(`rate needs --${flagOf(f.name)}`);
       continue;
     }
-    // Same typing as a CSV cell, except that a flag given as "" is the empty string, not null.
+    // Same typing as a CSV cell (by the spec, path parameters included), except that "" is the empty string, not null.
     input[f.name] = typeCell(f.schema, given as string, true);
   }
   const { feedback_type_id, completion_id, ...feedback } = input;
-  if (Object.keys(feedback).length === 0) throw new UsageError("rate needs at least one of the rating's fields (--flag, --value, --tag, --comment)");
+  if (Object.keys(feedback).length === 0)
+    throw new UsageError(`rate needs at least one of the rating's fields (${body.map((b) => `--${flagOf(b.name)}`).join(", ")}, --null FIELD)`);
+  const mediaType = mediaTypeOf(values["media-type"] as string | undefined);
   const client = makeClient(values, io);
-  const path = `/api/v2/rate/${String(feedback_type_id)}/${encodeURIComponent(String(completion_id))}`;
+  const path = RATE_PATH.replace("{feedback_type_id}", encodeURIComponent(String(feedback_type_id))).replace(
+    "{completion_id}",
+    encodeURIComponent(String(completion_id)),
+  );
   try {
-    const r = await client.rate(feedback_type_id as number, completion_id as string, feedback as FeedbackInput, { signal: io.signal });
+    const r = await client.rate(
+      feedback_type_id as RatePathParams["feedback_type_id"],
+      completion_id as RatePathParams["completion_id"],
+      feedback as FeedbackInput,
+      mediaType ? { signal: io.signal, mediaType } : { signal: io.signal },
+    );
     if (values.json) io.stdout(`${JSON.stringify({ outcome: "delivered", status: r.status, attempts: r.attempts, requestId: r.requestId ?? null })}\n`);
     else
       io.stdout(
@@ -235,9 +319,11 @@ async function rate(argv: string[], io: Io): Promise<number> {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 function progressLine(p: ImportProgress): string {
-  const pct = p.rowsExpected ? Math.floor((100 * p.rowsDone) / p.rowsExpected) : 0;
+  // rowsExpected is 0 until a chunk of the file is parsed: no percentage or total until then.
+  const pct = p.rowsExpected ? `${String(Math.min(100, Math.floor((100 * p.rowsDone) / p.rowsExpected))).padStart(3)}%` : "   …";
+  const total = p.rowsExpected ? `/${p.rowsExact ? "" : "~"}${fmt(p.rowsExpected)}` : "";
   const rate = p.elapsedMs > 0 ? Math.round((p.delivered * 1000) / p.elapsedMs) : 0;
-  return `${String(pct).padStart(3)}%  ${fmt(p.rowsDone)}/${p.rowsExact ? "" : "~"}${fmt(p.rowsExpected)} rows  ${fmt(p.delivered)} delivered  ${fmt(p.rejected)} rejected  ${fmt(p.failed)} failed  ${fmt(p.unknown)} unknown  ${fmt(rate)}/s`;
+  return `${pct}  ${fmt(p.rowsDone)}${total} rows  ${fmt(p.delivered)} delivered  ${fmt(p.rejected)} rejected  ${fmt(p.failed)} failed  ${fmt(p.unknown)} unknown  ${fmt(rate)}/s`;
 }
 
 function bar(p: ImportProgress, width = 24): string {
@@ -246,7 +332,7 @@ function bar(p: ImportProgress, width = 24): string {
   return `[${"#".repeat(n)}${"-".repeat(width - n)}]`;
 }
 
-function summaryText(file: string, s: ImportSummary): string {
+function summaryText(file: string, s: ImportSummary, dedupe: boolean): string {
   const secs = (s.elapsedMs / 1000).toFixed(1);
   const rows: [string, number, string][] = [
     ["delivered", s.delivered, s.resumed ? `(${fmt(s.resumed)} of them resumed from the checkpoint)` : ""],
@@ -255,6 +341,15 @@ function summaryText(file: string, s: ImportSummary): string {
     ["unknown", s.unknown, s.unknown ? "(may or may not have been logged; see the report; --retry-unknown resends)" : ""],
   ];
   if (s.skipped) rows.push(["skipped", s.skipped, "(taken by a previous run of this import)"]);
+  if (s.blank) rows.push(["blank", s.blank, "(rows with only empty cells: not imported)"]);
+  if (s.duplicates)
+    rows.push([
+      "duplicate",
+      s.duplicates,
+      dedupe ? "(same content as an earlier row; left out by --dedupe)" : "(same content as an earlier row; sent again: --dedupe leaves such rows out)",
+    ]);
+  if (s.ignored)
+    rows.push(["ignored", s.ignored, "(report entries that were not rejected rows: the original import resends them with --retry-failed/--retry-unknown)"]);
   const w = Math.max(...rows.map((r) => fmt(r[1]).length));
   return [
     s.interrupted
@@ -273,9 +368,14 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   const file = positionals[0] as string;
   const format = values.format as string | undefined;
   if (format !== undefined && format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got ${JSON.stringify(format)}`);
-  if (!format && !formatOf(file)) throw new UsageError(`Cannot tell the format of ${file} from its extension: pass --format csv or --format jsonl`);
+  if (!format && !formatOf(file) && values["from-report"] !== true)
+    throw new UsageError(`Cannot tell the format of ${file} from its extension: pass --format csv or --format jsonl`);
   const every = values["progress-every"] === undefined ? 5 : Number(values["progress-every"]);
   if (!(every >= 0)) throw new UsageError(`--progress-every must be a number of seconds ≥ 0`);
+  const delimiter = values.delimiter === "tab" ? "\t" : (values.delimiter as string | undefined);
+  if (delimiter !== undefined && (delimiter.length !== 1 || /["\r\n]/.test(delimiter)))
+    throw new UsageError(`--delimiter must be one character (or tab), not a quote or a line break; got ${JSON.stringify(values.delimiter)}`);
+  const mediaType = mediaTypeOf(values["media-type"] as string | undefined);
   const client = makeClient(values, io);
   const quiet = values.quiet === true || (!io.tty && every === 0);
   let drawn = false;
@@ -292,6 +392,12 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     format: format as ImportFormat | undefined,
     checkpoint: values.checkpoint as string | undefined,
     report: values.report as string | undefined,
+    overwriteReport: values["overwrite-report"] === true,
+    fromReport: values["from-report"] === true,
+    delimiter,
+    ignoreExtraColumns: values["ignore-extra-columns"] === true,
+    dedupe: values.dedupe === true,
+    queue: mediaType ? { rateOptions: { mediaType } } : undefined,
     concurrency: int("concurrency", values.concurrency as string | undefined, 1),
     retryFailed: values["retry-failed"] === true,
     retryUnknown: values["retry-unknown"] === true,
@@ -302,7 +408,7 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   const s = await runImport(client, opts);
   if (drawn) io.stderr("\r\x1b[2K");
   if (values.json) io.stdout(`${JSON.stringify({ file, ...s })}\n`);
-  else io.stdout(`${summaryText(file, s)}\n`);
+  else io.stdout(`${summaryText(file, s, values.dedupe === true)}\n`);
   if (s.interrupted) return code("interrupted");
   if (s.rejected || s.failed) return code("notDelivered");
   return s.unknown ? code("unknown") : code("ok");
@@ -318,12 +424,13 @@ async function mock(argv: string[], io: Io): Promise<number> {
     server = await startMock({ port: int("port", values.port as string | undefined, 0) ?? 0, host: (values.host as string | undefined) ?? "127.0.0.1" });
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException)?.code === "ERR_MODULE_NOT_FOUND";
+    const listen = e instanceof ParadigmConfigError;
     io.stderr(
       missing
         ? "paradigm-client mock needs the Prism packages: npm install --save-dev @stoplight/prism-http-server @stoplight/prism-http @stoplight/prism-core\n"
-        : `paradigm-client mock: could not start: ${(e as Error).message}\n`,
+        : `paradigm-client mock: could not start: ${e instanceof Error ? e.message : String(e)}${listen ? " Pick another --port (0: a free one)." : ""}\n`,
     );
-    return code(missing ? "config" : "error");
+    return code(missing || listen ? "config" : "error");
   }
   if (values.json) io.stdout(`${JSON.stringify({ url: server.url })}\n`);
   else {
@@ -368,7 +475,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return code("usage");
     }
     if (e instanceof ParadigmConfigError) return say(io.stderr, `paradigm-client: ${e.message}\n`, code("config"));
-    if (e instanceof ParadigmImportError) return say(io.stderr, `paradigm-client: ${e.message}\n`, code("usage"));
+    if (e instanceof ParadigmImportError && e.kind === "busy") return say(io.stderr, `paradigm-client: ${e.message}\n`, code("busy"));
+    if (e instanceof ParadigmImportError) {
+      const topic = command === "import" ? " import" : "";
+      return say(io.stderr, `paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`, code("usage"));
+    }
     io.stderr(`paradigm-client: ${e instanceof ParadigmError ? `${e.name}: ${e.message}` : ((e as Error)?.stack ?? String(e))}\n`);
     return code("error");
   }

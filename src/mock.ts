@@ -68,7 +68,10 @@ async function statusNamingValidator() {
   return { validateOutput: named };
 }
 
-/** Starts Prism in this process. Always `close()` it: it holds a listening socket. */
+/**
+ * Starts Prism in this process. Always `close()` it: it holds a listening socket. Rejects with
+ * ParadigmConfigError when it cannot listen (a port in use, a privileged port), naming the address.
+ */
 export async function startMock(options: MockOptions = {}): Promise<MockServer> {
   const upstream = options.upstream === undefined ? undefined : upstreamUrl(options.upstream, options.allowInsecureUpstream ?? false);
   const [{ createServer }, { getHttpOperationsFromSpec, ProblemJsonError }, { createLogger }] = await Promise.all([
@@ -99,6 +102,16 @@ export async function startMock(options: MockOptions = {}): Promise<MockServer> 
   });
   const components = upstream ? { logger, mock: notImplemented, ...(await statusNamingValidator()) } : { logger };
   const server = createServer(operations, { cors: true, config, components });
-  const url = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  let url: string;
+  try {
+    url = await server.listen(port, host);
+  } catch (e) {
+    // Prism rejects with the bare message string of the socket error ("listen EADDRINUSE: …"), not an Error.
+    const detail = e instanceof Error ? e.message : String(e);
+    const why = /EADDRINUSE/.test(detail) ? "the address is already in use" : /EACCES/.test(detail) ? "permission denied" : detail;
+    throw new ParadigmConfigError(`Could not listen on ${host}:${port}: ${why}.`, { cause: e });
+  }
   return { url, close: () => server.close() };
 }
