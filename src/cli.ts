@@ -28,7 +28,7 @@ export const EXIT = {
   error: [1, "unexpected error (a bug, or the checkpoint could not be written mid-import)"],
   usage: [
     2,
-    "usage error: unknown or repeated flag, missing argument, unreadable input, bad CSV header, checkpoint made for another file or edited rows, unusable --report/--checkpoint path (missing directory, the input itself, an existing file); nothing was sent",
+    "usage error: unknown or repeated flag, missing argument, unreadable input, bad CSV header, checkpoint for another file or edited rows, unusable --report/--checkpoint path; nothing was sent",
   ],
   config: [3, "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use; nothing was sent"],
   notDelivered: [4, "something was not delivered: rejected by validation (nothing sent) or refused/failed at the API"],
