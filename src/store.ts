@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { FeedbackInput } from "./client.ts";
+import type { FeedbackInput, RatePathParams } from "./client.ts";
 import { ParadigmError } from "./errors.ts";
 
 /** A persisted error: enough to tell the user what happened after a restart. */
@@ -17,7 +17,14 @@ export interface StoredError {
 
 /** One line of the log. `ref` is the caller's own key for an item (the CLI uses the input row number). */
 export type StoreRecord =
-  | { op: "add"; id: string; feedback_type_id: number; completion_id: string; feedback: FeedbackInput; ref?: string | number | undefined }
+  | {
+      op: "add";
+      id: string;
+      feedback_type_id: RatePathParams["feedback_type_id"];
+      completion_id: RatePathParams["completion_id"];
+      feedback: FeedbackInput;
+      ref?: string | number | undefined;
+    }
   /** About to be sent: from here until done/back/fail, a crash leaves the item's delivery unknown. */
   | { op: "send"; id: string }
   /** The attempt was refused in a way that proves nothing was logged (429, 503 + Retry-After, connection refused): pending again. */
@@ -26,14 +33,17 @@ export type StoreRecord =
   | { op: "fail"; id: string; error: StoredError }
   /** A failed item put back in the queue by retryFailed(). */
   | { op: "retry"; id: string }
-  /** Caller metadata (kept across compaction) and, after compaction, the last `ref` ever added. */
+  /**
+   * Caller metadata (kept across compaction) and/or a cursor: `lastRef` moves the log's lastRef forward as an
+   * `add` with that ref would (the CLI uses it to step over trailing rejected rows). Compaction writes one last.
+   */
   | { op: "meta"; meta?: Record<string, unknown> | undefined; lastRef?: string | number | undefined };
 
 /** An item the log says is not settled, or failed. */
 export interface StoredFeedback {
   id: string;
-  feedbackTypeId: number;
-  completionId: string;
+  feedbackTypeId: RatePathParams["feedback_type_id"];
+  completionId: RatePathParams["completion_id"];
   feedback: FeedbackInput;
   ref: string | number | undefined;
   /** pending: never sent, or refused; sending: a crash caught it in flight; failed: settled with `error`. */
@@ -44,7 +54,14 @@ export interface StoredFeedback {
 export interface StoreSnapshot {
   items: StoredFeedback[];
   meta: Record<string, unknown> | undefined;
-  /** The `ref` of the last item ever added (settled ones included), or undefined. */
+  /**
+   * The log's cursor: the ref of the latest item ever accepted (an `add` carrying a ref, settled or not), or set
+   * by a `meta` record; undefined if none. It never goes back: with number refs it is the highest one accepted,
+   * whatever the order; with string refs, the latest in log order. Compaction keeps it, and the items it re-writes
+   * (held failed, unknown or unsent, with older refs) never lower it. So a caller that enqueues with increasing
+   * refs can skip every ref ≤ lastRef on a re-run: each was accepted once, and is delivered, held, or still
+   * waiting in the outbox (which resumes it).
+   */
   lastRef: string | number | undefined;
 }
 
@@ -71,6 +88,13 @@ export interface FileStoreOptions {
    * @default true
    */
   fsync?: boolean;
+  /**
+   * Compact while running, not only on flush()/close(), once the file is larger than both this many bytes and
+   * 4× what compaction would keep (the live items): the file stays proportional to what is unsettled, and a
+   * resume reads little. `Infinity` turns size-triggered compaction off.
+   * @default 4 MiB
+   */
+  compactAtBytes?: number;
 }
 
 type Job =
@@ -79,6 +103,19 @@ type Job =
 
 const storeError = (what: string, path: string, e: unknown) =>
   e instanceof ParadigmError ? e : new ParadigmStoreError(`Could not ${what} the outbox ${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+
+/** The cursor after accepting `ref`: never lower for numbers (an older item re-written by compaction cannot move it back). */
+function advance(last: string | number | undefined, ref: string | number | undefined): string | number | undefined {
+  if (ref === undefined) return last;
+  if (typeof ref === "number" && typeof last === "number") return Math.max(last, ref);
+  return ref;
+}
+
+/** What compaction writes for an item, in bytes: its add record plus its send or fail record. */
+const lineBytes = (r: StoreRecord) => Buffer.byteLength(JSON.stringify(r)) + 1;
+
+/** A live item as the store keeps it: what the snapshot shows, plus the bytes it costs in a compacted file. */
+type Live = StoredFeedback & { bytes: number; stateBytes: number };
 
 function alive(pid: number): boolean {
   try {
@@ -96,8 +133,15 @@ function alive(pid: number): boolean {
  * left by a dead process is taken over.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): FeedbackStore {
-  return new FileStore(path, options.fsync ?? true);
+  const compactAt = options.compactAtBytes ?? 4 * 1024 * 1024;
+  if (!(compactAt > 0)) throw new ParadigmStoreError(`compactAtBytes must be a positive number of bytes, got ${String(options.compactAtBytes)}`);
+  return new FileStore(path, options.fsync ?? true, compactAt);
 }
+
+/** The log is compacted while running once it exceeds this many times what compaction would keep. */
+const GROWTH = 4;
+/** Replay reads the log in chunks of this size: memory is the live items plus one chunk, not the file. */
+const READ_CHUNK = 1024 * 1024;
 
 class FileStore implements FeedbackStore {
   #fh: FileHandle | undefined;
@@ -108,14 +152,18 @@ class FileStore implements FeedbackStore {
   #locked = false;
   #failed: ParadigmError | undefined;
   #closed = false;
-  #items = new Map<string, StoredFeedback>();
+  #items = new Map<string, Live>();
   #meta: Record<string, unknown> | undefined;
   #lastRef: string | number | undefined;
+  /** Bytes in the file, and what a compaction would write: the trigger for size-based compaction. */
+  #size = 0;
+  #liveBytes = 0;
   readonly #lock: string;
 
   constructor(
     readonly path: string,
     readonly fsync: boolean,
+    readonly compactAt: number,
   ) {
     this.#lock = `${path}.lock`;
   }
@@ -135,28 +183,56 @@ class FileStore implements FeedbackStore {
 
   async #open(): Promise<StoreSnapshot> {
     await this.#takeLock();
-    let bytes = Buffer.alloc(0);
+    let fh: FileHandle;
     try {
-      bytes = await readFile(this.path);
+      fh = await open(this.path, "r");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      this.#fh = await open(this.path, "a");
+      return this.#snapshot();
     }
-    // Only the last line can be torn (single writer, append-only): cut it so the next append starts clean.
-    const end = bytes.lastIndexOf(10) + 1;
-    const lines = bytes.subarray(0, end).toString("utf8").split("\n");
-    lines.pop();
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      let record: StoreRecord;
-      try {
-        record = JSON.parse(line) as StoreRecord;
-      } catch {
-        throw new ParadigmStoreError(`The outbox ${this.path} is corrupt at line ${i + 1}; it was not written by this library, or was edited.`);
+    // Streamed line by line: memory holds the live items and one chunk, whatever the file's size.
+    let end = 0; // bytes up to the end of the last complete line
+    try {
+      // One buffer, reused: the unfinished line moves to its front, the next read fills the rest.
+      let buf = Buffer.alloc(READ_CHUNK);
+      let carry = 0;
+      let lineNo = 0;
+      for (;;) {
+        if (buf.length - carry < READ_CHUNK / 2) {
+          const bigger = Buffer.alloc(buf.length * 2); // a line longer than the buffer
+          buf.copy(bigger, 0, 0, carry);
+          buf = bigger;
+        }
+        const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+        if (!bytesRead) break;
+        const filled = carry + bytesRead;
+        let start = 0;
+        for (let nl = buf.indexOf(10, start); nl !== -1 && nl < filled; nl = buf.indexOf(10, start)) {
+          lineNo++;
+          const line = buf.toString("utf8", start, nl);
+          end += nl + 1 - start;
+          start = nl + 1;
+          if (!line.trim()) continue;
+          let record: StoreRecord;
+          try {
+            record = JSON.parse(line) as StoreRecord;
+          } catch {
+            throw new ParadigmStoreError(`The outbox ${this.path} is corrupt at line ${lineNo}; it was not written by this library, or was edited.`);
+          }
+          this.#apply(record);
+        }
+        carry = filled - start;
+        buf.copy(buf, 0, start, filled);
       }
-      this.#apply(record);
-    });
+    } finally {
+      await fh.close();
+    }
     this.#fh = await open(this.path, "a");
-    if (end < bytes.length) await this.#fh.truncate(end);
+    // Only the last line can be torn (single writer, append-only): cut it so the next append starts clean.
+    const { size } = await this.#fh.stat();
+    if (end < size) await this.#fh.truncate(end);
+    this.#size = end;
     return this.#snapshot();
   }
 
@@ -181,12 +257,14 @@ class FileStore implements FeedbackStore {
   }
 
   #snapshot(): StoreSnapshot {
-    return { items: [...this.#items.values()].map((i) => ({ ...i })), meta: this.#meta, lastRef: this.#lastRef };
+    const items = [...this.#items.values()].map(({ bytes: _b, stateBytes: _s, ...i }): StoredFeedback => i);
+    return { items, meta: this.#meta, lastRef: this.#lastRef };
   }
 
   #apply(r: StoreRecord): void {
     if (r.op === "add") {
       if (!this.#items.has(r.id)) {
+        const bytes = lineBytes(r);
         this.#items.set(r.id, {
           id: r.id,
           feedbackTypeId: r.feedback_type_id,
@@ -194,20 +272,29 @@ class FileStore implements FeedbackStore {
           feedback: r.feedback,
           ref: r.ref,
           state: "pending",
+          bytes,
+          stateBytes: 0,
         });
+        this.#liveBytes += bytes;
       }
-      if (r.ref !== undefined) this.#lastRef = r.ref;
+      this.#lastRef = advance(this.#lastRef, r.ref);
       return;
     }
     if (r.op === "meta") {
       if (r.meta !== undefined) this.#meta = r.meta;
-      if (r.lastRef !== undefined) this.#lastRef = r.lastRef;
+      this.#lastRef = advance(this.#lastRef, r.lastRef);
       return;
     }
     const item = this.#items.get(r.id);
     if (!item) return;
-    if (r.op === "done") this.#items.delete(r.id);
-    else if (r.op === "send") item.state = "sending";
+    this.#liveBytes -= item.stateBytes;
+    item.stateBytes = 0;
+    if (r.op === "done") {
+      this.#items.delete(r.id);
+      this.#liveBytes -= item.bytes;
+      return;
+    }
+    if (r.op === "send") item.state = "sending";
     else if (r.op === "back" || r.op === "retry") {
       item.state = "pending";
       item.error = undefined;
@@ -215,6 +302,8 @@ class FileStore implements FeedbackStore {
       item.state = "failed";
       item.error = r.error;
     }
+    if (r.op === "send" || r.op === "fail") item.stateBytes = lineBytes(r);
+    this.#liveBytes += item.stateBytes;
   }
 
   append(record: StoreRecord): Promise<void> {
@@ -263,8 +352,10 @@ class FileStore implements FeedbackStore {
         const batch = this.#jobs.splice(0, n) as Extract<Job, { line: string }>[];
         try {
           const fh = this.#fh as FileHandle;
-          await fh.write(batch.map((j) => j.line).join(""));
+          const text = batch.map((j) => j.line).join("");
+          await fh.write(text);
           if (this.fsync) await fh.datasync();
+          this.#size += Buffer.byteLength(text);
         } catch (e) {
           this.#fail(storeError("write", this.path, e), batch);
           continue;
@@ -272,6 +363,14 @@ class FileStore implements FeedbackStore {
         for (const j of batch) {
           this.#apply(j.record);
           j.resolve();
+        }
+        // Compact by size while running, so the log stays proportional to what is unsettled.
+        if (this.#size > this.compactAt && this.#size > GROWTH * this.#liveBytes) {
+          try {
+            await this.#compactNow();
+          } catch (e) {
+            this.#fail(storeError("compact", this.path, e), []);
+          }
         }
       }
     } catch (e) {
@@ -288,17 +387,19 @@ class FileStore implements FeedbackStore {
   }
 
   async #compactNow(): Promise<void> {
-    const lines: StoreRecord[] = [];
-    if (this.#meta !== undefined || this.#lastRef !== undefined) lines.push({ op: "meta", meta: this.#meta, lastRef: this.#lastRef });
+    const lines: string[] = [];
     for (const i of this.#items.values()) {
-      lines.push({ op: "add", id: i.id, feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, feedback: i.feedback, ref: i.ref });
-      if (i.state === "sending") lines.push({ op: "send", id: i.id });
-      if (i.state === "failed" && i.error) lines.push({ op: "fail", id: i.id, error: i.error });
+      lines.push(JSON.stringify({ op: "add", id: i.id, feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, feedback: i.feedback, ref: i.ref }));
+      if (i.state === "sending") lines.push(JSON.stringify({ op: "send", id: i.id }));
+      if (i.state === "failed" && i.error) lines.push(JSON.stringify({ op: "fail", id: i.id, error: i.error }));
     }
+    // The cursor goes last, after the re-written items: replay then ends on it, whatever their refs.
+    if (this.#meta !== undefined || this.#lastRef !== undefined) lines.push(JSON.stringify({ op: "meta", meta: this.#meta, lastRef: this.#lastRef }));
+    const text = lines.length ? `${lines.join("\n")}\n` : "";
     const tmp = `${this.path}.${randomBytes(4).toString("hex")}.tmp`;
     const out = await open(tmp, "w");
     try {
-      await out.writeFile(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+      await out.writeFile(text);
       if (this.fsync) await out.sync();
     } finally {
       await out.close();
@@ -312,6 +413,7 @@ class FileStore implements FeedbackStore {
       await dir.sync().finally(() => dir.close());
     }
     this.#fh = await open(this.path, "a");
+    this.#size = Buffer.byteLength(text);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,10 @@
 // Load and fault test: 10,000 ratings through the queue against a loopback server that refuses ~20% of
 // requests (429 and 503, each with retry-after-ms: 5). Every rating must arrive exactly once.
+// And the outbox at size: opening a large log costs memory for its live items, not for the file.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createParadigmClient } from "../src/index.ts";
 import { createFeedbackQueue } from "../src/queue.ts";
@@ -35,4 +40,48 @@ it("delivers 10,000 ratings exactly once while 20% of requests are refused with 
   expect(server.unauthenticated).toBe(0);
   expect(server.bodies.get("3/cmpl-9")).toEqual({ value: 4, flag: false });
   expect(queue.counts).toEqual({ queued: 0, inFlight: 0, delivered: N, failed: 0, unknown: 0, retries: server.refused[429] + server.refused[503] });
+});
+
+it("opens a 70 MB outbox of settled items in bounded memory (streamed, only live items kept)", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "paradigm-outbox-load-"));
+  try {
+    // 150,000 items (add + send + done), 4 still held: what a long import leaves without compaction.
+    const big = join(dir, "big.jsonl");
+    const comment = "c".repeat(300);
+    const parts: string[] = [];
+    for (let i = 0; i < 150_000; i++) {
+      parts.push(`{"op":"add","id":"i${i}","feedback_type_id":1,"completion_id":"cmpl-${i}","feedback":{"value":3,"comment":"${comment}"},"ref":${i}}\n`);
+      parts.push(`{"op":"send","id":"i${i}"}\n`);
+      if (i % 37_500 !== 1) parts.push(`{"op":"done","id":"i${i}"}\n`);
+    }
+    writeFileSync(big, parts.join(""));
+    parts.length = 0;
+    const empty = join(dir, "empty.jsonl");
+    // Each open runs in a fresh process, so its peak RSS (maxRSS) is the open's alone, next to a baseline.
+    const open = (path: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            "--input-type=module",
+            "-e",
+            "const { fileStore } = await import(process.argv[1]); const s = fileStore(process.argv[2]); const snap = await s.open(); await s.close(); " +
+              "console.log(JSON.stringify({ rssMB: process.resourceUsage().maxRSS / 1024, items: snap.items.length, lastRef: snap.lastRef }))",
+            join(import.meta.dirname, "..", "src", "store.ts"),
+            path,
+          ],
+          { encoding: "utf8" },
+        ),
+      ) as { rssMB: number; items: number; lastRef: number };
+    const base = open(empty);
+    const large = open(big);
+    console.log(`outbox open: empty ${base.rssMB.toFixed(0)} MB peak RSS, 70 MB log ${large.rssMB.toFixed(0)} MB`);
+    expect(large).toMatchObject({ items: 4, lastRef: 149_999 });
+    // Reading the whole file at once costs 2-3× its size; streaming costs a chunk.
+    expect(large.rssMB - base.rssMB).toBeLessThan(40);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,7 @@
 // The durable outbox: what a restart resumes, holds or drops, the torn-tail and lock rules, compaction, and a
 // real crash: a child process SIGKILLed mid-run and restarted, checked against a loopback counting server.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -106,9 +106,10 @@ describe("fileStore", () => {
     await s.compact();
     await s.append({ op: "send", id: "i49" });
     await s.close();
+    // The cursor comes after the re-written items, so replaying them cannot move it back.
     expect(lines(path)).toEqual([
-      { op: "meta", meta: { source: "x.csv" }, lastRef: 49 },
       { op: "add", id: "i49", feedback_type_id: 1, completion_id: "c49", feedback: {}, ref: 49 },
+      { op: "meta", meta: { source: "x.csv" }, lastRef: 49 },
       { op: "send", id: "i49" },
     ]);
   });
@@ -276,4 +277,157 @@ describe("a process killed mid-run (SIGKILL) and restarted", () => {
       }
     },
   );
+});
+
+describe("lastRef, the cursor a re-run resumes after (issue 11, finding 1)", () => {
+  const failure = (status: number) => ({ name: "ParadigmAPIError", message: `${status}`, status, deliveryUnknown: status >= 500 });
+
+  it("stays at the highest ref accepted after compaction re-writes held items with lower refs", async () => {
+    const path = fresh();
+    const s = fileStore(path);
+    await s.open();
+    for (let ref = 1; ref <= 5; ref++) await s.append({ op: "add", id: `i${ref}`, feedback_type_id: 1, completion_id: `c${ref}`, feedback: {}, ref });
+    for (const ref of [1, 3, 5]) await s.append({ op: "done", id: `i${ref}` });
+    await s.append({ op: "fail", id: "i2", error: failure(400) });
+    await s.append({ op: "fail", id: "i4", error: failure(500) });
+    await s.compact();
+    await s.close();
+    const reopened = fileStore(path);
+    const snap = await reopened.open();
+    await reopened.close();
+    expect(snap.lastRef).toBe(5);
+    expect(snap.items.map((i) => [i.ref, i.state])).toEqual([
+      [2, "failed"],
+      [4, "failed"],
+    ]);
+  });
+
+  it("reads a checkpoint compacted by an earlier version (meta line first) without lowering lastRef", async () => {
+    const path = fresh();
+    const add = (ref: number) => ({ op: "add", id: `i${ref}`, feedback_type_id: 1, completion_id: `c${ref}`, feedback: {}, ref });
+    writeFileSync(
+      path,
+      [
+        { op: "meta", meta: { source: "x" }, lastRef: 200 },
+        add(17),
+        { op: "fail", id: "i17", error: failure(400) },
+        add(150),
+        { op: "fail", id: "i150", error: failure(500) },
+      ]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(""),
+    );
+    const s = fileStore(path);
+    const snap = await s.open();
+    await s.close();
+    expect(snap.lastRef).toBe(200);
+    expect(snap.items.map((i) => i.ref)).toEqual([17, 150]);
+  });
+
+  /** A client that answers 400 for the refs in `bad`, 500 for those in `unknown`, 200 otherwise; counts sends per completion. */
+  function statusClient(bad: Set<number>, unknown: Set<number>) {
+    const sent = new Map<string, number>();
+    const client = createParadigmClient({
+      apiKey: "k",
+      baseUrl: "http://127.0.0.1:1",
+      fetch: async (input) => {
+        const id = decodeURIComponent(String(input).split("/").pop() as string);
+        sent.set(id, (sent.get(id) ?? 0) + 1);
+        const ref = Number(id.slice(1));
+        return new Response(null, { status: bad.has(ref) ? 400 : unknown.has(ref) ? 500 : 200 });
+      },
+    });
+    return { sent, client };
+  }
+
+  /** One run of the documented idempotent pattern: enqueue refs 1..n after ready().lastRef, then close. */
+  async function run(path: string, client: ReturnType<typeof statusClient>["client"], n: number, retryUnknown = false) {
+    const q = createFeedbackQueue(client, { store: fileStore(path), concurrency: 4 });
+    const { lastRef } = await q.ready();
+    if (retryUnknown) await q.retryFailed((f) => f.deliveryUnknown);
+    for (let ref = typeof lastRef === "number" ? lastRef + 1 : 1; ref <= n; ref++) await q.enqueue(1, `c${ref}`, { value: ref % 5 }, { ref });
+    await q.close();
+    return { lastRef, counts: q.counts };
+  }
+
+  it("a finished run with held 400s and 500s re-run three times sends no delivered item again", async () => {
+    const N = 200;
+    const bad = new Set([13, 77, 140, 199]);
+    const unknown = new Set([5, 90, 160]);
+    const { sent, client } = statusClient(bad, unknown);
+    const path = fresh();
+    await run(path, client, N);
+    for (let i = 0; i < 2; i++) expect((await run(path, client, N)).lastRef).toBe(N);
+    const twice = [...sent].filter(([, n]) => n > 1).map(([id]) => id);
+    expect(twice).toEqual([]);
+    expect(sent.size).toBe(N);
+  });
+
+  it("retrying the unknown items resends only those, never a delivered one", async () => {
+    const N = 300;
+    const unknown = new Set([3, 150, 151, 290]);
+    const { sent, client } = statusClient(new Set([7, 200]), unknown);
+    const path = fresh();
+    await run(path, client, N);
+    const second = await run(path, client, N, true);
+    expect(second.lastRef).toBe(N);
+    expect(second.counts).toMatchObject({ delivered: 0, unknown: unknown.size, failed: 2 });
+    const twice = [...sent].filter(([, n]) => n > 1).map(([id]) => Number(id.slice(1)));
+    expect(twice.sort((a, b) => a - b)).toEqual([...unknown]);
+    expect((await run(path, client, N)).lastRef).toBe(N);
+  });
+});
+
+describe("outbox size (issue 11, finding 11)", () => {
+  it("compacts while running, so the file stays proportional to the unsettled items, not to all items ever sent", async () => {
+    const path = fresh();
+    const compactAtBytes = 32 * 1024;
+    const bad = new Set([100, 2500, 4900]); // held for good: they stay live to the end
+    const client = createParadigmClient({
+      apiKey: "k",
+      baseUrl: "http://127.0.0.1:1",
+      fetch: async (input) => new Response(null, { status: bad.has(Number(String(input).split("/c").pop())) ? 400 : 200 }),
+    });
+    const q = createFeedbackQueue(client, { store: fileStore(path, { fsync: false, compactAtBytes }), concurrency: 8, maxQueued: 100 });
+    const comment = "x".repeat(100);
+    let largest = 0;
+    const window = new Set<Promise<unknown>>();
+    for (let ref = 1; ref <= 5000; ref++) {
+      const p = q.enqueue(1, `c${ref}`, { comment }, { ref });
+      window.add(p);
+      void p.finally(() => window.delete(p));
+      if (window.size >= 64) await Promise.race(window);
+      if (ref % 50 === 0) largest = Math.max(largest, existsSync(path) ? statSync(path).size : 0);
+    }
+    await Promise.all(window);
+    await q.close();
+    // ~5000 × ~220 bytes written in all; at most maxQueued + 3 items live at once (~200 bytes each in a compacted file).
+    expect(largest).toBeLessThan(compactAtBytes + 4 * 103 * 250);
+    expect(lines(path).filter((l) => l.op === "add")).toHaveLength(3);
+    const reopened = fileStore(path);
+    expect((await reopened.open()).lastRef).toBe(5000);
+    await reopened.close();
+  });
+
+  it("refuses a compactAtBytes that is not a positive number", () => {
+    expect(() => fileStore(fresh(), { compactAtBytes: 0 })).toThrow(/compactAtBytes must be a positive number/);
+  });
+
+  it("replays a log larger than one read chunk, with multi-byte text split across chunks, and cuts a torn tail", async () => {
+    const path = fresh();
+    const comment = "é€😀".repeat(40); // 2-, 3- and 4-byte UTF-8: chunk edges fall inside characters
+    const out: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      out.push(JSON.stringify({ op: "add", id: `i${i}`, feedback_type_id: 1, completion_id: `c${i}`, feedback: { comment }, ref: i }));
+      if (i % 1000 !== 7) out.push(JSON.stringify({ op: "done", id: `i${i}` }));
+    }
+    writeFileSync(path, `${out.join("\n")}\n{"op":"done","id":"i7`); // > 3 MiB, then a torn line
+    const s = fileStore(path);
+    const snap = await s.open();
+    await s.close();
+    expect(snap.lastRef).toBe(11_999);
+    expect(snap.items.map((i) => i.ref)).toEqual(Array.from({ length: 12 }, (_, k) => k * 1000 + 7));
+    expect(snap.items.every((i) => i.feedback.comment === comment)).toBe(true);
+    expect(readFileSync(path, "utf8").endsWith("}\n")).toBe(true);
+  });
 });
