@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve as resolvePath } from "node:path";
+import { compilePattern } from "./lib/pattern.mjs";
+import { ANNOTATIONS, fileFieldSuspects, formatRule, printReport, reportLines, step } from "./lib/schema-report.mjs";
 import { ROOT } from "./redocly.mjs";
 import { bundleEffectiveSpec, overlayFiles, VENDORED } from "./spec.mjs";
 
@@ -25,7 +27,7 @@ export function inputsFingerprint(root = ROOT) {
   for (const o of overlayFiles(root)) add(o, readFileSync(join(root, o)));
   for (const p of ["openapi-typescript", "typescript", "@redocly/cli", "yaml"]) add(p, require(`${p}/package.json`).version);
   add("scripts", readFileSync(new URL(import.meta.url)));
-  add("spec.mjs", readFileSync(new URL("./spec.mjs", import.meta.url)));
+  for (const f of ["./spec.mjs", "./lib/pattern.mjs", "./lib/schema-report.mjs"]) add(f, readFileSync(new URL(f, import.meta.url)));
   return h.digest("hex").slice(0, 16);
 }
 
@@ -40,7 +42,8 @@ function header(prefix, fingerprint) {
 
 // ---------------------------------------------------------------------------------------------
 // The validator tables. The runtime interpreter is src/validate.ts; it understands exactly the
-// keywords kept here. Everything else (descriptions, examples, format) is dropped to stay small.
+// keywords kept here. Every other keyword is either an annotation (dropped) or reported: no
+// validation keyword is dropped silently (see scripts/lib/schema-report.mjs for the report).
 const KEEP = new Set([
   "type",
   "nullable",
@@ -48,7 +51,6 @@ const KEEP = new Set([
   "required",
   "minLength",
   "maxLength",
-  "pattern",
   "minimum",
   "maximum",
   "exclusiveMinimum",
@@ -65,28 +67,47 @@ const KEEP = new Set([
 const NESTED_ONE = new Set(["items", "not"]);
 const NESTED_LIST = new Set(["oneOf", "anyOf", "allOf"]);
 
-function compactSchema(schema, spec) {
+/**
+ * The compact form of `schema` for the validator. `ctx` collects, with `where` (a JSONPath into the
+ * effective spec): patterns (compiled here, so none can fail at call time), errors and report notes.
+ */
+function compactSchema(schema, spec, ctx, where) {
   if (!schema || typeof schema !== "object") return {};
   if (typeof schema.$ref === "string") {
     const m = /^#\/components\/schemas\/(.+)$/.exec(schema.$ref);
     if (m) return { $ref: decodeURIComponent(m[1]) };
-    return compactSchema(resolve(spec, schema.$ref), spec);
+    return compactSchema(resolve(spec, schema.$ref), spec, ctx, schema.$ref.replace(/^#/, "$").replaceAll("/", "."));
   }
   // A file part (`type: string, format: binary`) is sent as a Blob/File or bytes, which are objects,
   // or as a string. Expressed in the validator's vocabulary so `file: 42` is still refused.
   if (schema.type === "string" && schema.format === "binary") {
     const file = { format: "binary", anyOf: [{ type: "string" }, { type: "object" }] };
-    return schema.nullable ? { ...file, nullable: true } : file;
+    for (const k of ["nullable", "readOnly", "writeOnly"]) if (schema[k] === true) file[k] = true;
+    return file;
   }
   const out = {};
   for (const [k, v] of Object.entries(schema)) {
     if (KEEP.has(k)) out[k] = v;
-    else if (NESTED_ONE.has(k)) out[k] = compactSchema(v, spec);
-    else if (NESTED_LIST.has(k)) out[k] = v.map((s) => compactSchema(s, spec));
+    else if (k === "pattern") {
+      const c = ctx.pattern(v, `${where}.pattern`);
+      if (c !== null) out.pattern = v;
+    } else if (k === "const") out.enum = [v];
+    else if (k === "format") {
+      const f = formatRule(v, schema);
+      if (f.bounds) Object.assign(out, f.bounds(schema));
+      else if (f.note) ctx.note(`format: ${v}`, where, f.note);
+    } else if (k === "discriminator" && v && typeof v.propertyName === "string") {
+      const mapping = {};
+      for (const [value, ref] of Object.entries(v.mapping ?? {})) mapping[value] = decodeURIComponent(String(ref).replace(/^#\/components\/schemas\//, ""));
+      out.discriminator = { propertyName: v.propertyName, mapping };
+    } else if (NESTED_ONE.has(k)) out[k] = compactSchema(v, spec, ctx, `${where}.${k}`);
+    else if (NESTED_LIST.has(k)) out[k] = v.map((s, i) => compactSchema(s, spec, ctx, `${where}.${k}[${i}]`));
     else if (k === "properties") {
       out.properties = {};
-      for (const [name, s] of Object.entries(v)) out.properties[name] = compactSchema(s, spec);
-    } else if (k === "additionalProperties") out[k] = typeof v === "boolean" ? v : compactSchema(v, spec);
+      for (const [name, s] of Object.entries(v)) out.properties[name] = compactSchema(s, spec, ctx, `${where}.properties${step(name)}`);
+    } else if (k === "additionalProperties") out[k] = typeof v === "boolean" ? v : compactSchema(v, spec, ctx, `${where}.${k}`);
+    else if (!ANNOTATIONS.has(k) && !k.startsWith("x-"))
+      ctx.note(k, where, "a validation keyword the validator does not implement: not checked before sending");
   }
   // OpenAPI 3.0: `exclusiveMinimum: true` modifies `minimum`; normalize to 3.1's numeric form.
   if (out.exclusiveMinimum === true) {
@@ -111,25 +132,77 @@ function resolve(spec, ref) {
 const deref = (spec, node) => (node && typeof node.$ref === "string" ? resolve(spec, node.$ref) : node);
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
+function makeContext() {
+  const ctx = {
+    op: null, // the operation being compacted; null for components.schemas
+    patterns: {}, // spec pattern → the same pattern in `u` syntax (what src/validate.ts runs)
+    errors: [],
+    rewrites: [],
+    notes: [],
+    pattern(p, where) {
+      try {
+        const c = compilePattern(p);
+        ctx.patterns[p] = c.regex.source; // escaped for a literal (`/` as `\/`)
+        if (c.changed)
+          ctx.rewrites.push({
+            keyword: `pattern \`${p}\``,
+            where,
+            op: ctx.op,
+            detail: `checked as \`${c.source}\` (the same meaning; the original is invalid under the u flag JSON Schema uses)`,
+          });
+        return c.source;
+      } catch (e) {
+        ctx.errors.push({ keyword: `pattern \`${p}\``, where, op: ctx.op, detail: e.message });
+        return null;
+      }
+    },
+    note(keyword, where, detail) {
+      ctx.notes.push({ keyword, where, op: ctx.op, detail });
+    },
+  };
+  return ctx;
+}
+
+/** Component names a compact table refers to (directly). */
+function refsOf(node, out = new Set()) {
+  if (Array.isArray(node)) for (const n of node) refsOf(n, out);
+  else if (node && typeof node === "object") {
+    if (typeof node.$ref === "string") out.add(node.$ref);
+    if (node.discriminator) for (const r of Object.values(node.discriminator.mapping)) out.add(r);
+    for (const [k, v] of Object.entries(node)) if (k !== "discriminator") refsOf(v, out);
+  }
+  return out;
+}
+
 function operationTables(spec) {
+  const ctx = makeContext();
   const schemas = {};
-  for (const [name, s] of Object.entries(spec.components?.schemas ?? {})) schemas[name] = compactSchema(s, spec);
+  for (const [name, s] of Object.entries(spec.components?.schemas ?? {})) schemas[name] = compactSchema(s, spec, ctx, `$.components.schemas${step(name)}`);
   const operations = {};
+  const opsUsing = new Map(); // component name → operations whose tables reach it
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
+      const key = `${method.toUpperCase()} ${path}`;
+      ctx.op = key;
+      const at = `$.paths${step(path)}`;
       // Operation-level parameters override path-level ones with the same name and location.
       const params = new Map();
-      for (const p of [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(spec, p))) {
-        params.set(`${p.in}:${p.name}`, p);
+      const declared = [
+        ...(item.parameters ?? []).map((p, i) => [p, `${at}.parameters[${i}]`]),
+        ...(op.parameters ?? []).map((p, i) => [p, `${at}.${method}.parameters[${i}]`]),
+      ];
+      for (const [raw, where] of declared) {
+        const p = deref(spec, raw);
+        params.set(`${p.in}:${p.name}`, { p, where });
       }
       const entry = { id: op.operationId ?? null };
       for (const loc of ["path", "query", "header", "cookie"]) {
         const list = [...params.values()]
-          .filter((p) => p.in === loc)
-          .map((p) => {
-            const s = compactSchema(p.schema ?? {}, spec);
+          .filter(({ p }) => p.in === loc)
+          .map(({ p, where }) => {
+            const s = compactSchema(p.schema ?? {}, spec, ctx, `${where}.schema`);
             return p.required || loc === "path" ? { name: p.name, required: true, schema: s } : { name: p.name, schema: s };
           });
         if (list.length) entry[loc] = list;
@@ -137,13 +210,35 @@ function operationTables(spec) {
       const body = deref(spec, op.requestBody);
       if (body?.content) {
         const content = {};
-        for (const [media, mt] of Object.entries(body.content)) content[media] = compactSchema(mt.schema ?? {}, spec);
+        for (const [media, mt] of Object.entries(body.content))
+          content[media] = compactSchema(mt.schema ?? {}, spec, ctx, `${at}.${method}.requestBody.content${step(media)}.schema`);
         entry.body = { required: body.required === true, content };
       }
-      operations[`${method.toUpperCase()} ${path}`] = entry;
+      operations[key] = entry;
+      // Which components this operation reaches, so a report about a component names its operations.
+      const todo = [...refsOf(entry)];
+      const seen = new Set();
+      while (todo.length) {
+        const name = todo.pop();
+        if (seen.has(name)) continue;
+        seen.add(name);
+        if (!opsUsing.has(name)) opsUsing.set(name, []);
+        opsUsing.get(name).push(key);
+        todo.push(...refsOf(schemas[name]));
+      }
     }
   }
-  return { schemas, operations };
+  const component = (where) => /^\$\.components\.schemas(?:\.([A-Za-z_$][\w$]*)|\['((?:[^'\\]|\\.)*)'\])/.exec(where);
+  for (const e of [...ctx.errors, ...ctx.rewrites, ...ctx.notes]) {
+    const m = component(e.where);
+    e.ops = e.op ? [e.op] : m ? (opsUsing.get(m[1] ?? m[2].replace(/\\(.)/g, "$1")) ?? []) : [];
+  }
+  const suspects = fileFieldSuspects(spec);
+  // Only what a request can reach: the validator never runs on a response-only component, so a keyword
+  // there changes nothing (and its pattern is left out of the tables, not compiled at call time).
+  const reached = (list) => list.filter((e) => e.ops.length && !suspects.some((x) => e.where === x.where && e.keyword === "format: uri"));
+  const report = { errors: reached(ctx.errors), rewrites: reached(ctx.rewrites), notes: reached(ctx.notes), suspects };
+  return { schemas, operations, patterns: ctx.patterns, report };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,14 +258,24 @@ async function render(fingerprint, root) {
   const blob = f.createTypeReferenceNode("Blob");
   const transform = (s) => (s.format === "binary" ? (s.nullable ? f.createUnionTypeNode([blob, f.createLiteralTypeNode(f.createNull())]) : blob) : undefined);
   const ast = await openapiTS(spec, { readWriteMarkers: true, rootTypes: true, rootTypesNoSchemaPrefix: true, transform });
-  const { schemas, operations } = operationTables(spec);
+  const { schemas, operations, patterns, report } = operationTables(spec);
+  // Regex literals, compiled when this module loads (never per call, never failing: each was compiled
+  // above under the same flag). Keyed by the spec's own pattern, which the validator's messages quote.
+  const regexTable = Object.entries(patterns)
+    .map(([p, source]) => `  ${JSON.stringify(p)}: /${source}/u,\n`)
+    .join("");
+  const notEnforced = reportLines({ ...report, errors: [] });
+  const reportComment = notEnforced.length
+    ? `// What the validator does not check, or checks differently (\`${COMMAND}\` prints the same report):\n${notEnforced.map((l) => `//   ${l}\n`).join("")}\n`
+    : "";
   // Typed as a plain record, not `as const`: src/validate.ts reads the tables through its own types, and a literal
   // type per keyword costs every type-check (on GitHub's spec: 150,051 → 66,509 types for this file alone).
   const ts = (name, value) => `export const ${name}: Readonly<Record<string, unknown>> = ${JSON.stringify(value, null, 2)};\n`;
   return {
     "openapi.yaml": `${header("#", fingerprint)}${specText}`,
     "schema.ts": `${header("//", fingerprint)}${astToString(ast)}`,
-    "operations.ts": `${header("//", fingerprint)}// Validator tables for src/validate.ts: compact JSON Schema per parameter and request body.\n\n${ts("schemas", schemas)}\n${ts("operations", operations)}`,
+    "operations.ts": `${header("//", fingerprint)}// Validator tables for src/validate.ts: compact JSON Schema per parameter and request body.\n\n${reportComment}${ts("schemas", schemas)}\n${ts("operations", operations)}\n// The spec's patterns, keyed as the spec writes them, compiled for the u flag at generate time.\nexport const patterns: Readonly<Record<string, RegExp>> = {\n${regexTable}};\n`,
+    report,
   };
 }
 
@@ -204,10 +309,14 @@ async function main() {
     console.log(`generate: inputs unchanged (${fingerprint}); generated/ is up to date.`);
     return;
   }
+  const prefix = check ? "check:generated" : "generate";
   // Not on the no-op path above (it must stay instant, and the run that wrote generated/ from these
-  // same inputs already warned); lint:spec, part of npm test, warns on every run.
-  const { overlayWarnings, printOverlayWarnings } = await import("./overlay-check.mjs");
-  printOverlayWarnings(overlayWarnings(root, VENDORED, overlayFiles(root)), check ? "check:generated" : "generate");
+  // same inputs already passed it); lint:spec, part of npm test, checks on every run.
+  const { overlayProblems, printOverlayProblems } = await import("./overlay-check.mjs");
+  if (printOverlayProblems(overlayProblems(root, VENDORED, overlayFiles(root)), prefix)) {
+    console.error(`${prefix}: nothing written.`);
+    process.exit(1);
+  }
   // Another fingerprint in a header means other bytes (the header is part of the output): stale
   // without rendering. Only a matching fingerprint needs a render, to catch hand edits.
   const moved = names.filter((n) => madeFrom(n) !== fingerprint);
@@ -215,7 +324,15 @@ async function main() {
     const made = madeFrom(moved[0]);
     stale(moved, `It was made from other inputs (${made ?? "none"}, now ${fingerprint}): the spec, an overlay, or the generator or its version changed.`);
   }
-  const files = await render(fingerprint, root);
+  const { report, ...files } = await render(fingerprint, root);
+  printReport(prefix, report);
+  if (report.errors.length) {
+    console.error(
+      `${prefix}: FAILED: ${report.errors.length} pattern(s) the validator cannot run (above); nothing written. ` +
+        "Fix each with an overlay in openapi/overlays/ (an equivalent ECMAScript pattern), or report it to the vendor.",
+    );
+    process.exit(1);
+  }
   if (check) {
     const edited = names.filter((n) => readOr(join(out, n), null) !== files[n]);
     if (edited.length) stale(edited, "It was edited by hand: its inputs are unchanged but it is not what they produce.");

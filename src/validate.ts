@@ -1,12 +1,13 @@
 // Validation before sending, driven by generated/operations.ts (emitted from the spec at generate
 // time). No limit is written here: a new `maxLength` in the spec is enforced after `npm run generate`.
-import { operations, schemas } from "../generated/operations.ts";
+import { operations, patterns, schemas } from "../generated/operations.ts";
 import type { ValidationIssue } from "./errors.ts";
 
 /** The subset of JSON Schema that scripts/generate.mjs keeps. */
 export interface Schema {
   $ref?: string;
-  type?: string;
+  /** One type, or (OpenAPI 3.1) several: `["string", "null"]`. */
+  type?: string | readonly string[];
   nullable?: boolean;
   enum?: readonly unknown[];
   required?: readonly string[];
@@ -27,6 +28,9 @@ export interface Schema {
   multipleOf?: number;
   minItems?: number;
   maxItems?: number;
+  uniqueItems?: boolean;
+  /** `mapping`: discriminator value → component name (generate resolves the $refs). */
+  discriminator?: { propertyName: string; mapping: Readonly<Record<string, string>> };
   minProperties?: number;
   maxProperties?: number;
   readOnly?: boolean;
@@ -48,6 +52,9 @@ export interface OperationSpec {
 
 const OPS = operations as unknown as Record<string, OperationSpec>;
 const SCHEMAS = schemas as unknown as Record<string, Schema>;
+// Compiled by `npm run generate` (a spec pattern is rewritten for the u flag, or generate fails), so no
+// pattern is compiled per call and none can throw a SyntaxError at a caller.
+const PATTERNS = patterns as Readonly<Record<string, RegExp>>;
 
 /** The operation's table, keyed "METHOD /path/{template}". */
 export const operationSpec = (method: string, path: string): OperationSpec | undefined => OPS[`${method.toUpperCase()} ${path}`];
@@ -70,7 +77,6 @@ function codePoints(s: string): number {
 
 const key = (path: string, k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
 const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v);
-const regexes = new Map<string, RegExp>();
 
 function typeOk(type: string, v: unknown): boolean {
   switch (type) {
@@ -99,15 +105,16 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     if (target) check(target, v, path, out);
     return;
   }
+  const types = s.type === undefined ? undefined : typeof s.type === "string" ? [s.type] : s.type;
   if (v === null) {
-    if (s.nullable || s.type === "null" || s.enum?.includes(null)) return;
-    if (s.type) {
-      out.push({ path, message: `must be ${s.type}, not null` });
+    if (s.nullable || types?.includes("null") || s.enum?.includes(null)) return;
+    if (types) {
+      out.push({ path, message: `must be ${types.join(" or ")}, not null` });
       return;
     }
-  } else if (s.type && !typeOk(s.type, v)) {
+  } else if (types && !types.some((t) => typeOk(t, v))) {
     const finite = typeof v === "number" && !Number.isFinite(v) ? " (NaN and ±Infinity cannot be sent as JSON)" : "";
-    const what = s.type === "integer" ? `an integer${Number.isInteger(v) ? " within ±(2^53 − 1)" : ""}` : s.type;
+    const what = types.map((t) => (t === "integer" ? `an integer${Number.isInteger(v) ? " within ±(2^53 − 1)" : ""}` : t)).join(" or ");
     out.push({ path, message: `must be ${what}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
     return;
   } else if (typeof v === "number" && !Number.isFinite(v)) {
@@ -123,19 +130,32 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
       if (s.minLength !== undefined && n < s.minLength) out.push({ path, message: `must be at least ${s.minLength} characters, got ${n}` });
     }
     if (s.pattern !== undefined) {
-      const re = regexes.get(s.pattern) ?? new RegExp(s.pattern, "u");
-      regexes.set(s.pattern, re);
-      if (!re.test(v)) out.push({ path, message: `must match ${s.pattern}` });
+      const re = PATTERNS[s.pattern];
+      if (!re) out.push({ path, message: `cannot be checked against ${s.pattern}: generated/ has no compiled form for it (run npm run generate)` });
+      else if (!re.test(v)) out.push({ path, message: `must match ${s.pattern}` });
     }
   } else if (typeof v === "number") {
     if (s.minimum !== undefined && v < s.minimum) out.push({ path, message: `must be ≥ ${s.minimum}` });
     if (s.maximum !== undefined && v > s.maximum) out.push({ path, message: `must be ≤ ${s.maximum}` });
     if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) out.push({ path, message: `must be > ${s.exclusiveMinimum}` });
     if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) out.push({ path, message: `must be < ${s.exclusiveMaximum}` });
-    if (s.multipleOf !== undefined && !Number.isInteger(v / s.multipleOf)) out.push({ path, message: `must be a multiple of ${s.multipleOf}` });
+    if (s.multipleOf !== undefined && !isMultipleOf(v, s.multipleOf)) out.push({ path, message: `must be a multiple of ${s.multipleOf}` });
   } else if (Array.isArray(v)) {
     if (s.minItems !== undefined && v.length < s.minItems) out.push({ path, message: `must have at least ${s.minItems} items` });
     if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items` });
+    if (s.uniqueItems && v.length > 1) {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < v.length; i++) {
+        const k = canonical(v[i]);
+        if (k === undefined) continue;
+        const first = seen.get(k);
+        if (first !== undefined) {
+          out.push({ path, message: `must have unique items ([${first}] and [${i}] are equal)` });
+          break;
+        }
+        seen.set(k, i);
+      }
+    }
     if (s.items) for (let i = 0; i < v.length; i++) check(s.items, v[i], `${path}[${i}]`, out);
   } else if (v !== null && typeof v === "object" && (s.properties || s.required || s.additionalProperties !== undefined)) {
     const o = v as Record<string, unknown>;
@@ -169,7 +189,21 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
 
   if (s.allOf) for (const sub of s.allOf) check(sub, v, path, out);
   const branches = s.oneOf ?? s.anyOf;
-  if (branches) {
+  if (branches && s.discriminator && v !== null && typeof v === "object" && !Array.isArray(v)) {
+    // The discriminator picks the one branch to check (OpenAPI), so overlapping branches do not fail oneOf.
+    const { propertyName, mapping } = s.discriminator;
+    const tag = (v as Record<string, unknown>)[propertyName];
+    const named = branches.flatMap((b) => (b.$ref ? [b.$ref] : []));
+    const allowed = [...new Set([...Object.keys(mapping), ...named.filter((n) => !Object.values(mapping).includes(n))])];
+    const target = typeof tag === "string" ? (Object.hasOwn(mapping, tag) ? mapping[tag] : named.includes(tag) ? tag : undefined) : undefined;
+    const branch = target === undefined ? undefined : branches.find((b) => b.$ref === target);
+    if (branch) check(branch, v, path, out);
+    else
+      out.push({
+        path: key(path, propertyName),
+        message: tag === undefined ? `is required: it selects the schema (one of ${JSON.stringify(allowed)})` : `must be one of ${JSON.stringify(allowed)}`,
+      });
+  } else if (branches) {
     const passing = branches.filter((b) => {
       const tmp: ValidationIssue[] = [];
       check(b, v, path, tmp);
@@ -184,6 +218,65 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     if (!tmp.length) out.push({ path, message: "must not match the excluded schema" });
   }
 }
+
+// multipleOf on the decimals that are sent, not on binary doubles: 0.3 / 0.1 is 2.9999999999999996 in
+// floating point, yet 0.3 is a multiple of 0.1. JSON.stringify and the form encoders send a number as
+// its shortest round-trip decimal (String(v)), which the server parses as that decimal; so both are
+// read from that text as integer × 10^exponent and compared exactly with BigInt.
+function decimal(x: number): { digits: bigint; exp: number } {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x));
+  if (!m) return { digits: 0n, exp: 0 }; // unreachable for finite numbers
+  const frac = m[3] ?? "";
+  return { digits: BigInt(`${m[1]}${m[2]}${frac}`), exp: Number(m[4] ?? 0) - frac.length };
+}
+function isMultipleOf(v: number, m: number): boolean {
+  if (Number.isSafeInteger(v) && Number.isSafeInteger(m)) return m !== 0 && v % m === 0;
+  const a = decimal(v);
+  const b = decimal(m);
+  const e = Math.min(a.exp, b.exp);
+  const div = b.digits * 10n ** BigInt(b.exp - e);
+  return div !== 0n && (a.digits * 10n ** BigInt(a.exp - e)) % div === 0n;
+}
+
+// JSON equality for uniqueItems (key order aside, 1 and 1.0 the same); undefined for what is not JSON
+// (a Blob, a Date), which is then only equal to itself and not compared.
+function canonical(v: unknown): string | undefined {
+  if (v === null || typeof v !== "object")
+    return typeof v === "bigint" || typeof v === "function" || typeof v === "symbol" ? undefined : JSON.stringify(v ?? null);
+  if (Array.isArray(v)) {
+    const items = v.map(canonical);
+    return items.includes(undefined) ? undefined : `[${items.join(",")}]`;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return undefined;
+  const parts: string[] = [];
+  for (const k of Object.keys(v).sort()) {
+    const c = canonical((v as Record<string, unknown>)[k]);
+    if (c === undefined) return undefined;
+    parts.push(`${JSON.stringify(k)}:${c}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+const resolved = (s: Schema | undefined): Schema | undefined => (s?.$ref ? resolved(SCHEMAS[s.$ref]) : s);
+/** The schema of a top-level property of `s` (own properties, or those of its allOf members). */
+function propertyOf(s: Schema | undefined, name: string): Schema | undefined {
+  const r = resolved(s);
+  if (!r) return undefined;
+  if (r.properties && Object.hasOwn(r.properties, name)) return resolved(r.properties[name]);
+  for (const sub of r.allOf ?? []) {
+    const p = propertyOf(sub, name);
+    if (p) return p;
+  }
+  return undefined;
+}
+function admitsNull(s: Schema | undefined): boolean {
+  const r = resolved(s);
+  if (!r) return false;
+  const t = r.type;
+  return !!r.nullable || t === "null" || (Array.isArray(t) && t.includes("null")) || !!r.enum?.includes(null) || !!(r.oneOf ?? r.anyOf)?.some(admitsNull);
+}
+
+const FORM_MEDIA = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
 
 /** Everything a call is about to send, before encoding. */
 export interface Outgoing {
@@ -227,8 +320,18 @@ export function validateOperation(op: OperationSpec, req: Outgoing): ValidationI
   else {
     const media = req.mediaType ?? "application/json";
     const schema = op.body.content[media];
-    if (schema) check(schema, media === "multipart/form-data" ? asMultipartSends(req.body) : req.body, "$.body", out);
-    else out.push({ path: "$.body", message: `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})` });
+    if (schema) {
+      check(schema, media === "multipart/form-data" ? asMultipartSends(req.body) : req.body, "$.body", out);
+      // In a form body "" and null are the same bytes (`comment=`), and DRF reads an empty value as null
+      // for a nullable field: refused, so "" is never silently stored as null. JSON sends "" as is.
+      if (FORM_MEDIA.has(media) && req.body !== null && typeof req.body === "object" && !Array.isArray(req.body))
+        for (const [name, v] of Object.entries(req.body))
+          if (v === "" && admitsNull(propertyOf(schema, name)))
+            out.push({
+              path: key("$.body", name),
+              message: `"" cannot be sent in a form body (${media}): an empty form value means null to the server; send null, or use application/json`,
+            });
+    } else out.push({ path: "$.body", message: `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})` });
   }
   return out;
 }

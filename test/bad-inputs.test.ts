@@ -95,6 +95,32 @@ const rows: Row[] = [
   // media types and combinations
   ["NaN in a form body", 3, "c", { value: Number.NaN }, [["$.body.value", /NaN/]], { mediaType: "application/x-www-form-urlencoded" }],
   ["a long tag in a multipart body", 3, "c", { tag: EMOJI_121 }, [["$.body.tag", /at most 120/]], { mediaType: "multipart/form-data" }],
+  // "" and null are the same bytes in a form body (`comment=`), and DRF stores an empty value as null:
+  // refused, so "" is never silently turned into null.
+  [
+    'comment "" in a form body',
+    3,
+    "c",
+    { comment: "" },
+    [
+      [
+        "$.body.comment",
+        /^"" cannot be sent in a form body \(application\/x-www-form-urlencoded\): an empty form value means null to the server; send null, or use application\/json$/,
+      ],
+    ],
+    { mediaType: "application/x-www-form-urlencoded" },
+  ],
+  [
+    'comment and tag "" in a multipart body',
+    3,
+    "c",
+    { comment: "", tag: "", flag: true },
+    [
+      ["$.body.comment", /^"" cannot be sent in a form body \(multipart\/form-data\): an empty form value means null/],
+      ["$.body.tag", /^"" cannot be sent in a form body \(multipart\/form-data\)/],
+    ],
+    { mediaType: "multipart/form-data" },
+  ],
   [
     "a media type the spec does not declare",
     3,
@@ -213,6 +239,7 @@ describe("the boundaries are accepted, and Prism (the spec) accepts them too", (
     ["feedback_type_id 0", 0, "c", { flag: false }],
     ["the largest safe feedback_type_id", Number.MAX_SAFE_INTEGER, "c", { flag: false }],
     ["a blank completion id", 3, " ", { flag: true }],
+    ['an empty comment in JSON (sent as "")', 3, "c", { comment: "" }],
     ["extreme finite values", 3, "c", { value: -Number.MAX_VALUE }],
     ["the smallest positive value", 3, "c", { value: Number.MIN_VALUE }],
   ])("%s", async (_, typeId, completionId, body) => {

@@ -1,6 +1,6 @@
 // Drift in CI: `npm run check:generated` (part of npm test) fails, naming the fix, when generated/ no
 // longer matches its inputs: the spec, the overlays, the generator or its version, or a hand edit.
-// And overlays: a target that matches nothing (Redocly skips it silently) is warned about.
+// And overlays: a target that matches nothing (Redocly skips it silently) fails generate and lint:spec.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,7 +73,7 @@ describe.skipIf(process.env.PARADIGM_SPEC_UPDATE)("check:generated in a scratch 
     for (const [rel, text] of Object.entries(pristine)) writeFileSync(join(dir, rel), text);
 
     // 2. An overlay: a local fix changed (here: it now also drops the `string` branch).
-    edit(OVERLAY, (s) => `${s}  - target: $.components.schemas.Feedback.properties.display_value.oneOf[1]\n    remove: true\n`);
+    edit(OVERLAY, (s) => `${s}  - target: $.components.schemas.Feedback.properties.display_value.oneOf[?@.type == 'string']\n    remove: true\n`);
     r = run("generate.mjs", "--check");
     expect(r.status).toBe(1);
     stale(r.out);
@@ -100,21 +100,25 @@ describe.skipIf(process.env.PARADIGM_SPEC_UPDATE)("check:generated in a scratch 
     expect(r.out).toMatch(/generated\/ is stale: generated\/operations\.ts\.\nIt was edited by hand/);
   }, 120_000);
 
-  it("warns in generate and lint:spec when an overlay target no longer matches the spec", () => {
-    // The vendor dropped the redundant `integer` branch itself: our overlay's oneOf[3] is gone.
+  it("fails generate and lint:spec, naming the overlay file and target, when an overlay target no longer matches the spec", () => {
+    // The vendor dropped the redundant `integer` branch itself: our overlay's target finds nothing.
     edit(SPEC, (s) => s.replace("              format: double\n            - type: integer\n", "              format: double\n"));
-    const warning =
-      /WARN overlay openapi\/overlays\/10-display-value-oneof\.yaml action 1: target `\$\.components\.schemas\.Feedback\.properties\.display_value\.oneOf\[3\]` matches nothing/;
+    const error =
+      /ERROR overlay openapi\/overlays\/10-display-value-oneof\.yaml action 1: target `\$\.\.\[\?@\.oneOf\[\?@\.type == 'number'\] && @\.oneOf\[\?@\.type == 'integer'\]\]\.oneOf\[\?@\.type == 'integer'\]` matches nothing in the spec, so this local fix would not be applied/;
+    const before = readFileSync(join(dir, "generated", "operations.ts"), "utf8");
     const gen = run("generate.mjs");
-    expect(gen.status).toBe(0);
-    expect(gen.out).toMatch(new RegExp(`generate: ${warning.source}`));
+    expect(gen.status).toBe(1);
+    expect(gen.out).toMatch(new RegExp(`generate: ${error.source}`));
+    expect(gen.out).toContain("generate: nothing written.");
+    expect(readFileSync(join(dir, "generated", "operations.ts"), "utf8")).toBe(before);
     const lint = run("lint-spec.mjs");
-    expect(lint.status).toBe(0);
-    expect(lint.out).toMatch(new RegExp(`lint:spec: ${warning.source}`));
+    expect(lint.status).toBe(1);
+    expect(lint.out).toMatch(new RegExp(`lint:spec: ${error.source}`));
+    expect(run("generate.mjs", "--check").status).toBe(1);
   }, 60_000);
 });
 
-describe("overlay target matching (the JSONPath subset our overlays use)", () => {
+describe("overlay target matching (RFC 9535 JSONPath, as Redocly applies it)", () => {
   const doc = {
     paths: { "/api/v2/files/{id}": { get: { operationId: "a" }, delete: { operationId: "b" } } },
     components: { schemas: { Feedback: { properties: { display_value: { oneOf: [{ type: "boolean" }, { type: "string" }, { type: "number" }] } } } } },
@@ -134,10 +138,24 @@ describe("overlay target matching (the JSONPath subset our overlays use)", () =>
     expect(values("$")).toEqual([doc]);
   });
 
-  it("refuses syntax outside the subset instead of guessing", async () => {
+  it("follows descendants and filters (existence, comparisons, &&, ||, !, nested filters)", async () => {
     const { query } = await overlayCheck();
-    expect(() => query(doc, "$..operationId")).toThrow(/unsupported JSONPath syntax at `\.\.operationId`/);
-    expect(() => query(doc, "$.paths[?(@.get)]")).toThrow(/unsupported JSONPath syntax/);
+    const values = (expr: string) => query(doc, expr).map((n) => n.value);
+    expect(values("$..operationId")).toEqual(["a", "b"]);
+    expect(values("$.paths[?(@.get)]")).toEqual([doc.paths["/api/v2/files/{id}"]]);
+    expect(values("$..oneOf[?@.type == 'number' || @.type == 'boolean'].type")).toEqual(["boolean", "number"]);
+    expect(values("$..oneOf[?!(@.type == 'string')].type")).toEqual(["boolean", "number"]);
+    expect(values("$..[?@.oneOf[?@.type == 'string']].oneOf[0].type")).toEqual(["boolean"]);
+    expect(values("$..[?@.oneOf[?@.type == 'integer']]")).toEqual([]);
+    expect(values("$['x-odd.key'][?@ > 1]")).toEqual([2, 3]);
+    expect(values("$['x-odd.key'][0, -1]")).toEqual([1, 3]);
+  });
+
+  it("refuses syntax it does not implement instead of guessing", async () => {
+    const { query } = await overlayCheck();
+    expect(() => query(doc, "$['x-odd.key'][0:2]")).toThrow(/slices are not supported/);
+    expect(() => query(doc, "$..[?length(@) > 1]")).toThrow(/function extensions are not supported/);
+    expect(() => query(doc, "$.paths[?@.get")).toThrow(/unsupported JSONPath syntax/);
     expect(() => query(doc, "components")).toThrow(/must start with \$/);
   });
 
@@ -145,7 +163,9 @@ describe("overlay target matching (the JSONPath subset our overlays use)", () =>
     const { checkOverlayTargets } = await overlayCheck();
     const spec = parse(readFileSync(join(ROOT, SPEC), "utf8"));
     const dirOverlays = join(ROOT, "openapi", "overlays");
-    const overlays = readdirSync(dirOverlays).map((f) => ({ file: f, text: readFileSync(join(dirOverlays, f), "utf8") }));
+    const overlays = readdirSync(dirOverlays)
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => ({ file: f, text: readFileSync(join(dirOverlays, f), "utf8") }));
     expect(overlays.length).toBeGreaterThan(0);
     expect(checkOverlayTargets(spec, overlays)).toEqual([]);
   });
@@ -165,13 +185,13 @@ actions:
     update: { Added: { type: string } }
   - target: $.components.schemas.Added
     update: { maxLength: 3 }
-  - target: $..type
+  - target: $..[?length(@) > 1]
     remove: true
 `;
-    const warnings = checkOverlayTargets(doc, [{ file: "o.yaml", text }]);
-    expect(warnings).toEqual([
+    const problems = checkOverlayTargets(doc, [{ file: "o.yaml", text }]);
+    expect(problems).toEqual([
       expect.stringMatching(/^o\.yaml action 2: target `.*oneOf\[2\]` matches nothing in the spec/),
-      expect.stringMatching(/^o\.yaml action 5: cannot check target: unsupported JSONPath syntax/),
+      expect.stringMatching(/^o\.yaml action 5: cannot check target: function extensions are not supported/),
     ]);
     expect(doc.components.schemas.Feedback.properties.display_value.oneOf).toHaveLength(3); // the caller's spec is not modified
   });
