@@ -1,8 +1,9 @@
 // npm run spec:update -- <file-or-url> [options]    takes in a new vendor spec, end to end:
 //   copy      the document becomes openapi/openapi-v2.yaml (bytes as given); the previous one is kept
 //             in .cache/spec-update/ for the diff and for --restore
-//   lint      npm run lint:spec (vendored document + overlays, warns on overlay targets that match nothing)
-//   diff      `redocly diff` previous → new, rated major/minor/patch, printed and added to openapi/CHANGES.md
+//   lint      npm run lint:spec (vendored document + overlays; fails on an overlay target that matches nothing)
+//   diff      `redocly diff` previous → new, rated major/minor/patch, printed and added to openapi/CHANGES.md,
+//             with the fields that need a local fix (a FileField typed as a URL; see scripts/lib/schema-report.mjs)
 //   generate  npm run generate
 //   typecheck npm run typecheck && npm run typecheck:readme (a change that breaks the wrapper fails here)
 //   tests     npm run test:types && npm run test:unit
@@ -21,8 +22,9 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { FILE_FIELD_OVERLAY, fileFieldSuspects } from "./lib/schema-report.mjs";
 import { ROOT, redocly } from "./redocly.mjs";
-import { VENDORED } from "./spec.mjs";
+import { bundleEffectiveSpec, VENDORED } from "./spec.mjs";
 
 const CHANGES = "openapi/CHANGES.md";
 const STATE = ".cache/spec-update";
@@ -99,8 +101,8 @@ export function specDiff(baseFile, revisionFile, root = ROOT) {
   };
 }
 
-/** The CHANGES.md entry for a diff (markdown). */
-export function changesEntry(d, { date, source, before, after }) {
+/** The CHANGES.md entry for a diff (markdown). `suspects`: fileFieldSuspects() of the new effective spec. */
+export function changesEntry(d, { date, source, before, after, suspects = [] }) {
   const list = (title, ops) =>
     ops.length ? [`${title} (${ops.length}):`, ...ops.map((o) => `- \`${o.op}\`${o.id ? ` (${o.id})` : ""}`), ""] : [`${title}: none.`, ""];
   const s = d.summary ?? { major: 0, minor: 0, patch: 0 };
@@ -111,6 +113,13 @@ export function changesEntry(d, { date, source, before, after }) {
     "",
     ...list("Operations added", d.added),
     ...list("Operations removed", d.removed),
+    ...(suspects.length
+      ? [
+          `Needs a local fix (${suspects.length}): probably a file upload typed as a URL (\`type: string, format: uri\` in a multipart/form-data request body, as drf-spectacular types a FileField when COMPONENT_SPLIT_REQUEST is off). The validator would refuse a Blob and the server a string. Fix each with an overlay: copy \`${FILE_FIELD_OVERLAY}\` into openapi/overlays/ and set its targets (a URL field needs nothing).`,
+          ...suspects.map((x) => `- \`${x.where}\` (${x.ops.map((o) => `\`${o}\``).join(", ")})`),
+          "",
+        ]
+      : []),
     ...(d.changes.length ? ["Every change:", ...d.changes.map((c) => `- **${c.impact}** ${c.text}`), ""] : []),
   ].join("\n");
 }
@@ -315,9 +324,23 @@ async function main() {
   } catch (e) {
     return fail("diff", e.message);
   }
-  const entry = changesEntry(diff, { date: o.date ?? new Date().toISOString().slice(0, 10), source, before: sha(current), after: sha(bytes) });
+  // Read from the effective spec (overlays applied): a property an overlay already fixed is not flagged.
+  let suspects;
+  try {
+    suspects = fileFieldSuspects(parse(bundleEffectiveSpec(root)));
+  } catch (e) {
+    return fail("diff", e.message);
+  }
+  const entry = changesEntry(diff, {
+    date: o.date ?? new Date().toISOString().slice(0, 10),
+    source,
+    before: sha(current),
+    after: sha(bytes),
+    suspects,
+  });
   console.log(`\n${entry}`);
   if (diff.bump === "major") console.error(`${majorBanner(diff)}\n`);
+  for (const x of suspects) console.error(`spec:update: FLAG file upload typed as a URL: ${x.where} (${x.ops.join(", ")}); fix: ${FILE_FIELD_OVERLAY}`);
   const old = existsSync(join(root, CHANGES)) ? readFileSync(join(root, CHANGES), "utf8") : CHANGES_HEADER;
   const at = old.indexOf("\n## ");
   writeFileSync(join(root, CHANGES), at < 0 ? `${old.trimEnd()}\n\n${entry}` : `${old.slice(0, at + 1)}${entry}\n${old.slice(at + 1)}`);
@@ -341,6 +364,10 @@ async function main() {
   }
 
   log(`done: ${VENDORED} is now ${source} (${diff.bump}; ${diff.added.length} operation(s) added, ${diff.removed.length} removed).`);
+  if (suspects.length)
+    console.error(
+      `spec:update: ${suspects.length} field(s) FLAGGED as a file upload typed as a URL (see "Needs a local fix" in ${CHANGES}); fix each with ${FILE_FIELD_OVERLAY}.`,
+    );
   if (!scratch) log(`review and commit: git diff -- openapi/ generated/; undo: npm run spec:update -- --restore`);
   if (diff.bump === "major") console.error(`\n${majorBanner(diff)}`);
   return 0;

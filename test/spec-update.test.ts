@@ -13,6 +13,7 @@ import { parse } from "yaml";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = "test/fixtures/next-spec.yaml";
+const DRF_LIKE = "test/fixtures/drf-like-next.yaml";
 const SPEC = "openapi/openapi-v2.yaml";
 // This change's files, copied over the clone so the test runs the working tree's pipeline.
 const OURS = [
@@ -21,6 +22,12 @@ const OURS = [
   "scripts/spec.mjs",
   "scripts/lint-spec.mjs",
   "scripts/overlay-check.mjs",
+  "scripts/lib/pattern.mjs",
+  "scripts/lib/schema-report.mjs",
+  "src/validate.ts",
+  "openapi/overlays/10-display-value-oneof.yaml",
+  "openapi/overlays/examples/file-field-binary.yaml",
+  DRF_LIKE,
   "openapi/CHANGES.md",
   FIXTURE,
   "generated/openapi.yaml",
@@ -141,6 +148,23 @@ describe.skipIf(process.env.PARADIGM_SPEC_UPDATE)("npm run spec:update on a scra
     expect(r.out).not.toContain("The tree now has the new spec");
     expect(git("status", "--porcelain", "--untracked-files=all")).toBe("");
     expect(existsSync(state) ? readFileSync(state, "utf8") : null).toBe(kept);
+  }, 300_000);
+
+  it("takes a drf-spectacular-shaped next version to the end, and flags its FileField typed as a URL, naming the overlay that fixes it", () => {
+    const r = update(DRF_LIKE, "--dry-run", "--skip-tests", "--date", "2030-01-03");
+    expect(r.out).toMatch(/\[2\/6\] lint: npm run lint:spec/);
+    expect(r.out).not.toMatch(/no-illogical-composition-keywords/);
+    expect(r.out).toContain(
+      "spec:update: FLAG file upload typed as a URL: $.components.schemas.Document.properties.file (POST /api/v2/documents); fix: openapi/overlays/examples/file-field-binary.yaml",
+    );
+    expect(r.out).toMatch(/Needs a local fix \(1\): probably a file upload typed as a URL .* copy `openapi\/overlays\/examples\/file-field-binary\.yaml`/);
+    expect(r.out).toContain("- `$.components.schemas.Document.properties.file` (`POST /api/v2/documents`)");
+    expect(r.out).toContain("generate: FILE FIELD? $.components.schemas.Document.properties.file (POST /api/v2/documents)");
+    expect(r.out).toMatch(/spec:update: done: .* \(minor; 3 operation\(s\) added, 0 removed\)/);
+    expect(r.out).toMatch(/spec:update: 1 field\(s\) FLAGGED as a file upload typed as a URL/);
+    expect(r.out).toMatch(/dry run succeeded; nothing in .* was changed\./);
+    expect(r.status).toBe(0);
+    expect(git("status", "--porcelain", "--untracked-files=all")).toBe("");
   }, 300_000);
 
   it("stops at the first failing step, says which and why, and --restore-on-failure puts everything back", () => {
