@@ -2,7 +2,7 @@
 // operation in the spec. Both go through the same validation (src/validate.ts) and the same request
 // chain (src/transport.ts): auth, logging, timeout, safe retries, typed errors.
 import createClient, { type Client } from "openapi-fetch";
-import type { paths, Writable } from "../generated/schema.ts";
+import type { components, paths, Readable, Writable } from "../generated/schema.ts";
 import { encodeBody, fillPath, type MediaType } from "./encode.ts";
 import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
 import { checkBaseUrl, mergeRequestOptions, type ParadigmClientOptions, type RequestOptions, redactUrl, resolveOptions } from "./options.ts";
@@ -21,6 +21,19 @@ export type RateMediaType = keyof BodyContent<RateOperation> & MediaType;
 // Optional fields may also be given as `undefined` (dropped before sending), so callers under
 // exactOptionalPropertyTypes can pass `tag: maybeTag` without spreading.
 type UndefinedOk<T> = { [K in keyof T]: T[K] | (Record<never, never> extends Pick<T, K> ? undefined : never) };
+
+/** The name of every schema in the spec's `components.schemas`. */
+export type SchemaName = keyof components["schemas"];
+/**
+ * A schema as the server returns it, shaped like the JSON on the wire: readOnly fields are plain values,
+ * writeOnly fields are gone. (The generated `components` carry openapi-typescript's `$Read`/`$Write`
+ * markers, which openapi-fetch reads; this type removes them.)
+ */
+export type ReadSchema<N extends SchemaName> = Readable<components["schemas"][N]>;
+/** A schema as a request sends it: readOnly fields removed (and refused), writeOnly fields kept, no markers. */
+export type WriteSchema<N extends SchemaName> = Writable<components["schemas"][N]>;
+/** A feedback as the server returns it (`display_value` included). */
+export type Feedback = ReadSchema<"Feedback">;
 
 /** What you send to rate(): the writable form of the spec's request body (readOnly fields removed). */
 export type FeedbackInput<M extends RateMediaType = "application/json"> = UndefinedOk<Writable<BodyContent<RateOperation>[M]>>;

@@ -1,7 +1,10 @@
 // The public surface. Everything a user may import is exported here, and test/exports.test.ts pins the list.
-export type { components, Feedback, operations, paths } from "../generated/schema.ts";
+// `paths`, `operations` and `components` are the generated types as openapi-fetch reads them (readOnly and
+// writeOnly fields wrapped in `$Read`/`$Write` markers); read and write types without markers are below.
+export type { components, operations, paths } from "../generated/schema.ts";
 export {
   createParadigmClient,
+  type Feedback,
   type FeedbackInput,
   type ParadigmApi,
   type ParadigmClient,
@@ -10,6 +13,9 @@ export {
   type RateOptions,
   type RatePathParams,
   type RateResult,
+  type ReadSchema,
+  type SchemaName,
+  type WriteSchema,
 } from "./client.ts";
 export type { MediaType } from "./encode.ts";
 export {

@@ -1,5 +1,6 @@
 // Compile-time promises of rate() and client.api. Run by `npm run test:types` (vitest --typecheck.only).
 import { describe, expectTypeOf, it } from "vitest";
+import type * as api from "../src/index.ts";
 import { createParadigmClient, type Feedback, type FeedbackInput, type RateResult } from "../src/index.ts";
 
 const client = createParadigmClient({ apiKey: "k" });
@@ -61,5 +62,48 @@ describe("client.api", () => {
     expectTypeOf(r.response).toEqualTypeOf<Response>();
     expectTypeOf(r).toHaveProperty("data");
     expectTypeOf(r).toHaveProperty("error");
+  });
+});
+
+/** True when a `$read` / `$write` marker (openapi-typescript's) is anywhere inside T. */
+type HasMarker<T, Depth extends unknown[] = []> = Depth["length"] extends 6
+  ? false
+  : T extends object
+    ? "$read" extends keyof T
+      ? true
+      : "$write" extends keyof T
+        ? true
+        : true extends { [K in keyof T]-?: HasMarker<T[K], [...Depth, 0]> }[keyof T]
+          ? true
+          : false
+    : false;
+
+describe("schema types look like the JSON on the wire", () => {
+  it("types a response's Feedback as it reads: display_value is a plain boolean | string | number", () => {
+    const f: Feedback = { display_value: 4, flag: null, value: 4, tag: "good", comment: null };
+    const g: Feedback = JSON.parse('{"display_value":"yes"}') as Feedback;
+    expectTypeOf<Feedback["display_value"]>().toEqualTypeOf<boolean | string | number>();
+    expectTypeOf<Feedback["flag"]>().toEqualTypeOf<boolean | null | undefined>();
+    expectTypeOf<HasMarker<Feedback>>().toEqualTypeOf<false>();
+    // @ts-expect-error display_value is required in what the server returns
+    const h: Feedback = { flag: true };
+    void [f, g, h];
+  });
+
+  it("types what you send without the readOnly fields, and with no markers", () => {
+    const input: FeedbackInput = { value: 2, tag: undefined, flag: null };
+    // @ts-expect-error display_value is set by the server
+    const bad: FeedbackInput = { display_value: 4 };
+    expectTypeOf<HasMarker<FeedbackInput>>().toEqualTypeOf<false>();
+    void [input, bad];
+  });
+
+  it("covers every component by name, read and write forms, with no hand-written type per schema", () => {
+    expectTypeOf<api.ReadSchema<"Feedback">>().toEqualTypeOf<Feedback>();
+    expectTypeOf<api.WriteSchema<"Feedback">["flag"]>().toEqualTypeOf<boolean | null | undefined>();
+    expectTypeOf<HasMarker<api.ReadSchema<api.SchemaName>>>().toEqualTypeOf<false>();
+    expectTypeOf<HasMarker<api.WriteSchema<api.SchemaName>>>().toEqualTypeOf<false>();
+    // @ts-expect-error not a component of the spec
+    type Nope = api.ReadSchema<"Nope">;
   });
 });
