@@ -1,14 +1,40 @@
+// Test tiers (vitest projects). `npm test` runs them all; each also has its own script:
+//   unit       npm run test:unit       behaviour of src/ against the in-process Prism mock: the inner loop
+//   pipeline   npm run test:pipeline   generate / spec:update / regenerated types, in scratch copies of the repo
+//   load       npm run test:load       thousands of requests, child processes, SIGKILL and resume
+//   reference  npm run test:reference  the Django REST framework reference server (test/reference-server/)
 import { defineConfig } from "vitest/config";
+
+const PIPELINE = ["test/generate-*.test.ts", "test/spec-update.test.ts", "test/regenerate-types.test.ts", "test/docs.test.ts"];
+const LOAD = ["test/queue-load.test.ts", "test/cli-import.test.ts", "test/load-*.test.ts"];
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // One Prism mock for the whole run, started in-process on loopback (test/global-setup.ts).
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 20_000,
-    typecheck: {
-      include: ["test/**/*.test-d.ts"],
-      tsconfig: "./tsconfig.json",
-    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/*.test.ts"],
+          exclude: [...PIPELINE, ...LOAD],
+          // One Prism mock for the whole run, started in-process on loopback (test/global-setup.ts).
+          globalSetup: ["test/global-setup.ts"],
+          typecheck: { include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+        },
+      },
+      { extends: true, test: { name: "pipeline", include: PIPELINE, testTimeout: 180_000 } },
+      { extends: true, test: { name: "load", include: LOAD, testTimeout: 120_000 } },
+      {
+        extends: true,
+        test: {
+          name: "reference",
+          include: ["test/reference/**/*.test.ts"],
+          globalSetup: ["test/reference/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });
