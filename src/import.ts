@@ -279,7 +279,9 @@ async function* reportRows(entries: AsyncGenerator<SourceRow>, options: ReadOpti
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input)) {
       const field = fields.get(k);
-      if (!field && options.ignoreExtraColumns) continue;
+      // A CSV row's other named columns were ignored by the import that wrote the report (it refuses them
+      // otherwise); "#7", a cell beyond the header, was not, and stays for the validator to name.
+      if (!field && (options.ignoreExtraColumns || (fromCsv && !/^#\d+$/.test(k)))) continue;
       o[k] = fromCsv && field ? typeCell(field.schema, v as string) : v;
     }
     yield { row: e.row, line: e.line, input, rating: toRating(o) };

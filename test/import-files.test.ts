@@ -161,6 +161,17 @@ describe("real-world CSV", () => {
     expect(sent).toEqual([{ type: 1, completion: "x1", body: { flag: true } }]);
     const report = JSON.parse(readFileSync(`${f}.report.jsonl`, "utf8")) as { input: Record<string, string> };
     expect(report.input).toMatchObject({ completion_id: "x2", note: "hmm", owner: "bob" });
+    // Fixed in the report, the row goes without its extra columns, as the import that rejected it would have sent it.
+    writeFileSync(`${f}.report.jsonl`, readFileSync(`${f}.report.jsonl`, "utf8").replace('"flag":"maybe"', '"flag":"false"'));
+    expect(await run(client, { file: `${f}.report.jsonl`, fromReport: true })).toMatchObject({ delivered: 1, rejected: 0 });
+    expect(sent.at(-1)).toEqual({ type: 1, completion: "x2", body: { flag: false } });
+  });
+
+  it("types path parameters by the spec: the type id as an integer, a numeric-looking completion id as text", async () => {
+    const f = file("path.csv", "feedback_type_id,completion_id,tag\n 7 ,007,1e3\n");
+    const { client, sent } = fakeClient();
+    expect(await run(client, { file: f })).toMatchObject({ delivered: 1 });
+    expect(sent).toEqual([{ type: 7, completion: "007", body: { tag: "1e3" } }]);
   });
 
   it("skips all-empty rows and whitespace-only lines, counting them as blank, not rejected", async () => {
