@@ -103,7 +103,13 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
   const rateSpec = operationSpec("POST", RATE_PATH);
   if (!rateSpec) throw new ParadigmConfigError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
 
-  async function rate(feedbackTypeId: number, completionId: string, feedback: FeedbackInput, opts?: RateOptions): Promise<RateResult> {
+  // Typed from the spec, never `number`/`string` by hand: a changed parameter type breaks callers only.
+  async function rate(
+    feedbackTypeId: RatePathParams["feedback_type_id"],
+    completionId: RatePathParams["completion_id"],
+    feedback: FeedbackInput,
+    opts?: RateOptions,
+  ): Promise<RateResult> {
     const o = opts ? mergeRequestOptions(base, opts) : base;
     const mediaType = opts?.mediaType ?? base.mediaType;
     const path = { feedback_type_id: feedbackTypeId, completion_id: completionId };
