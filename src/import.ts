@@ -546,7 +546,8 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   }
 
   const store = fileStore(checkpoint);
-  // Leaves no trace of a refused run: the lock goes with close(), an empty checkpoint this run created goes too.
+  // Leaves no trace of a refused run: the lock goes with close(), and the checkpoint this run created (empty,
+  // and ours alone while we hold the lock) goes too.
   const giveUp = async (e: ParadigmError): Promise<never> => {
     await store.close().catch(() => undefined);
     if (!checkpointWasThere) rmSync(checkpoint, { force: true });
@@ -556,7 +557,7 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   try {
     snap = await store.open();
   } catch (e) {
-    if (!checkpointWasThere) rmSync(checkpoint, { force: true });
+    // Nothing to clean: a store that fails to open has created nothing (and the file may be another import's).
     const holder = Number.parseInt(await readFile(`${checkpoint}.lock`, "utf8").catch(() => ""), 10);
     if (e instanceof ParadigmStoreError && Number.isInteger(holder) && holder !== process.pid) {
       throw new ParadigmImportError(
