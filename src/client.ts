@@ -117,7 +117,8 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
       const issues = validateOperation(rateSpec as NonNullable<typeof rateSpec>, { path, body: feedback, mediaType });
       if (issues.length) throw new ParadigmValidationError(issues);
     }
-    const { body, contentType } = feedback === undefined ? { body: undefined, contentType: undefined } : encodeBody(feedback, mediaType);
+    const { body, contentType } =
+      feedback === undefined ? { body: undefined, contentType: undefined } : encodeBody(feedback, mediaType, rateSpec?.body?.content[mediaType]);
     const { response, attempts } = await transport.execute(
       {
         method: "POST",
@@ -175,7 +176,7 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
       if (issues.length) throw new ParadigmValidationError(issues);
     }
     if (init && isPlainData(init.body) && (media === "application/x-www-form-urlencoded" || media === "multipart/form-data")) {
-      const enc = encodeBody(init.body, media);
+      const enc = encodeBody(init.body, media, spec?.body?.content[media]);
       const headers = new Headers(init.headers as HeadersInit);
       // Multipart: fetch must write Content-Type itself, with the boundary.
       if (enc.contentType) headers.set("content-type", enc.contentType);

@@ -3,8 +3,13 @@
 // - form and multipart: `undefined` fields are dropped; `null` is sent as an empty value, which is how
 //   Django REST framework (Paradigm's server) and Prism read null from form input. The string "null"
 //   (what openapi-fetch's own form serializer sends) would be refused as a number or read as text.
+//   Except a nullable boolean left out (or undefined): DRF before 3.15 stores `false` for a BooleanField
+//   missing from a form body (BooleanField.default_empty_html), so it is sent empty too, which DRF 3.14 and
+//   3.15 both read as null, as JSON's left-out field is. Which fields these are comes from the body schema.
 
+import { schemas } from "../generated/operations.ts";
 import { ParadigmValidationError } from "./errors.ts";
+import type { Schema } from "./validate.ts";
 
 export type MediaType = "application/json" | "application/x-www-form-urlencoded" | "multipart/form-data";
 
@@ -29,18 +34,47 @@ function eachField(body: unknown, add: (k: string, v: string | Blob) => void): v
   }
 }
 
-/** Returns the body and Content-Type for a media type. Multipart leaves Content-Type to fetch (it adds the boundary). */
-export function encodeBody(body: unknown, media: string): { body: BodyInit; contentType: string | undefined } {
+const SCHEMAS = schemas as Readonly<Record<string, Schema>>;
+const deref = (s: Schema | undefined): Schema | undefined => {
+  for (let i = 0; s?.$ref && i < 16; i++) s = SCHEMAS[s.$ref];
+  return s;
+};
+// `type: boolean, nullable: true` (OpenAPI 3.0), `type: [boolean, "null"]` or a oneOf/anyOf of the two (3.1).
+function nullableBoolean(p: Schema | undefined): boolean {
+  const s = deref(p);
+  if (!s || p?.readOnly || s.readOnly) return false;
+  const types = ([] as unknown[]).concat(s.type);
+  if (types.includes("boolean")) return s.nullable === true || types.includes("null") || s.enum?.includes(null) === true;
+  const kinds = (s.oneOf ?? s.anyOf ?? []).map((b) => deref(b)?.type as unknown);
+  return kinds.includes("boolean") && kinds.includes("null");
+}
+const emptyWhenLeftOut = new WeakMap<Schema, string[]>();
+/** Writable nullable booleans of an object body schema (its properties and allOf members'), computed once per schema. */
+function nullableBooleans(schema: Schema): string[] {
+  let names = emptyWhenLeftOut.get(schema);
+  if (!names) {
+    const s = deref(schema);
+    const props = [s, ...(s?.allOf ?? []).map(deref)].flatMap((x) => Object.entries(x?.properties ?? {}));
+    names = props.filter(([, p]) => nullableBoolean(p)).map(([k]) => k);
+    emptyWhenLeftOut.set(schema, names);
+  }
+  return names;
+}
+
+/**
+ * Returns the body and Content-Type for a media type. Multipart leaves Content-Type to fetch (it adds the boundary).
+ * `schema` is the operation's body schema for `media`; in form and multipart it says which left-out fields are sent empty.
+ */
+export function encodeBody(body: unknown, media: string, schema?: Schema): { body: BodyInit; contentType: string | undefined } {
   try {
-    if (media === "application/x-www-form-urlencoded") {
-      const form = new URLSearchParams();
-      eachField(body, (k, v) => form.append(k, v as string));
-      return { body: form.toString(), contentType: media };
-    }
-    if (media === "multipart/form-data") {
-      const form = new FormData();
-      eachField(body, (k, v) => form.append(k, v));
-      return { body: form, contentType: undefined };
+    const form = media === "application/x-www-form-urlencoded";
+    if (form || media === "multipart/form-data") {
+      const out = form ? new URLSearchParams() : new FormData();
+      const add = (k: string, v: string | Blob) => out.append(k, v as string);
+      eachField(body, add);
+      if (schema && body && typeof body === "object")
+        for (const k of nullableBooleans(schema)) if ((body as Record<string, unknown>)[k] === undefined || !Object.hasOwn(body, k)) add(k, "");
+      return form ? { body: out.toString(), contentType: media } : { body: out as FormData, contentType: undefined };
     }
     return { body: JSON.stringify(body), contentType: media };
   } catch (e) {

@@ -49,6 +49,7 @@ describe("rate() against the Prism mock", () => {
     expect([...(init.body as FormData).entries()] as unknown).toEqual([
       ["value", "2"],
       ["comment", ""],
+      ["flag", ""], // a nullable boolean left out is sent empty (null), see test/encode-form-null.test.ts
     ]);
     expect(Object.keys(init.headers as Record<string, string>).map((k) => k.toLowerCase())).not.toContain("content-type");
   });
