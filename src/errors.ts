@@ -22,7 +22,10 @@ export class ParadigmError extends Error {
   }
 }
 
-/** Bad options: no API key, an unusable base URL, or a key about to travel over plain http. Nothing was sent. */
+/**
+ * Bad options (no API key, an unusable base URL, a key about to travel over plain http), or a request fetch will
+ * not send (a blocked port, a header value with a line break). Nothing was sent.
+ */
 export class ParadigmConfigError extends ParadigmError {
   override name = "ParadigmConfigError";
 }
