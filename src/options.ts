@@ -117,16 +117,12 @@ export interface ResolvedOptions {
 // console.info/debug write to stdout in Node, Bun and Deno, which would mix log lines into a command's output
 // (`--json`). console is looked up per line, so a console patched later (a test runner's) is still used.
 // No node:process import: the main entry must load in browsers too.
-const hasStderr = () => {
-  const g = globalThis as { process?: { stderr?: unknown }; Deno?: unknown };
-  return g.process?.stderr !== undefined || g.Deno !== undefined;
-};
-const defaultLogger: Logger = {
-  error: (m, ...d: unknown[]) => console.error(m, ...d),
-  warn: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.warn)(m, ...d),
-  info: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.info)(m, ...d),
-  debug: (m, ...d: unknown[]) => (hasStderr() ? console.error : console.debug)(m, ...d),
-};
+const g = globalThis as { process?: { stderr?: unknown }; Deno?: unknown };
+const line =
+  (level: keyof Logger) =>
+  (m: string, ...d: unknown[]) =>
+    (g.process?.stderr || g.Deno ? console.error : console[level])(m, ...d);
+const defaultLogger: Logger = { error: line("error"), warn: line("warn"), info: line("info"), debug: line("debug") };
 
 export const LEVELS: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
@@ -241,12 +237,10 @@ export function checkBaseUrl(raw: string, allowInsecureHttp: boolean): string {
   const shown = redactUrl(url.href);
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`baseUrl must be http(s), got ${url.protocol} (${shown})`);
   if (url.username || url.password) {
-    throw new ParadigmConfigError(`baseUrl must not hold credentials (${shown}): fetch refuses them. The API key goes in apiKey / PARADIGM_API_KEY.`);
+    throw new ParadigmConfigError(`baseUrl must not hold credentials (${shown}); the API key goes in apiKey.`);
   }
   if (/[?#]/.test(url.href)) {
-    throw new ParadigmConfigError(
-      `baseUrl must not have a query or fragment (${shown}): the API path would be appended to it. Use the origin, with an optional path prefix.`,
-    );
+    throw new ParadigmConfigError(`baseUrl must not have a query or fragment (${shown}): the API path would land in it.`);
   }
   if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
     throw new ParadigmConfigError(

@@ -54,16 +54,11 @@ let cached: { key: string; re: RegExp } | undefined;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The key as it can appear in text: as is, percent-encoded (URL, form body), and JSON-escaped (`\/` too). */
+/** The key as it can appear in text: as is, JSON-escaped, and percent-encoded (URL, form body; either hex case). */
 function keyPattern(key: string): RegExp {
   if (cached?.key === key) return cached.re;
-  const json = JSON.stringify(key).slice(1, -1);
-  const forms = [...new Set([key, json, json.replaceAll("/", "\\/")])].map(escapeRe);
-  const encoded = encodeURIComponent(key);
-  // Percent escapes are matched in either case (%2F, %2f).
-  if (encoded !== key)
-    forms.push(escapeRe(encoded).replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`));
-  const any = forms.join("|");
+  const enc = encodeURIComponent(key);
+  const any = [...new Set([key, JSON.stringify(key).slice(1, -1), enc, enc.replace(/%../g, (m) => m.toLowerCase())])].map(escapeRe).join("|");
   // Before a short key: start, a non-alphanumeric, or an escape that ends the previous word (\n, %22, \u0022).
   const re =
     key.length >= ANYWHERE
@@ -80,26 +75,15 @@ export function redact(text: string, key: string): string {
   return text.search(re) === -1 ? text : text.replace(re, "[REDACTED]");
 }
 
-/** Redacts a response body. JSON is also checked after parsing, where escapes (`\/`, `\u…`) are undone. */
+/** Redacts a response body. JSON escapes (`\/`, `\u0061`) could hide the key from the text; re-serialized, they are undone. */
 function redactBody(text: string, key: string): string {
   const clean = redact(text, key);
-  if (!/^\s*[[{"]/.test(clean)) return clean;
   try {
-    let changed = false;
-    const walk = (v: unknown): unknown => {
-      if (typeof v === "string") {
-        const r = redact(v, key);
-        if (r !== v) changed = true;
-        return r;
-      }
-      if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
-      return v;
-    };
-    const scrubbed = walk(JSON.parse(clean));
-    return changed ? JSON.stringify(scrubbed) : clean;
+    const canon = JSON.stringify(JSON.parse(clean));
+    const r = redact(canon, key);
+    return r === canon ? clean : r;
   } catch {
-    return clean; // not JSON (or nested past the stack): the text redaction stands
+    return clean; // not JSON: the text redaction stands
   }
 }
 
@@ -152,7 +136,6 @@ export class Transport {
   #checkOrigin(url: string, o: ResolvedOptions): void {
     if (url.startsWith(this.#allowedOrigin) && this.#allowedOrigin) return;
     const u = new URL(url);
-    if (u.username || u.password) throw new ParadigmConfigError(`The URL must not hold credentials (${redactUrl(url)}): fetch refuses them. Nothing was sent.`);
     if (u.protocol === "http:" && !o.allowInsecureHttp && !isLoopback(u.hostname)) {
       throw new ParadigmConfigError(`Refusing to send the API key over plain http to ${u.host}. Use https, or pass allowInsecureHttp: true.`);
     }
@@ -237,7 +220,7 @@ export class Transport {
           // building it again without sending. Not retried: it would fail the same way.
           let unbuilt: string | undefined;
           for (let c: unknown = e, d = 0; c instanceof Error && d < 4; c = c.cause, d++)
-            if (c.message === "bad port") unbuilt = `fetch blocks port ${new URL(req.url).port} (a port browsers and Node refuse for safety); use another port`;
+            if (c.message === "bad port") unbuilt = `fetch blocks port ${new URL(req.url).port}; use another`;
           if (!unbuilt && e instanceof TypeError) {
             try {
               new Request(req.url, { method: req.method, headers, body: req.body ?? null });

@@ -129,7 +129,7 @@ describe("a request fetch refuses to build is never 'delivery unknown'", () => {
       const err = await client.rate(3, "c", { flag: true }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ParadigmConfigError);
       expect((err as ParadigmError).deliveryUnknown).toBe(false);
-      expect((err as Error).message).toMatch(/^fetch blocks port \d+ .*Nothing was sent\.$/);
+      expect((err as Error).message).toMatch(/^fetch blocks port \d+; use another\. Nothing was sent\.$/);
       expect(delays).toEqual([]);
     },
   );

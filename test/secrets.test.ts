@@ -326,6 +326,20 @@ describe("redaction hides the key where it can appear, and leaves other text alo
     },
   );
 
+  it.each(["ank", "sk-live-SECRET-4f9a1c2e7b"])("finds the key %j spelled with JSON \\u escapes", async (key) => {
+    const spelled = [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+    const server = await startFaultServer([reply(401, `{"detail":"Invalid token Bearer ${spelled}"}`, { "content-type": "application/json" })]);
+    servers.push(server);
+    const client = createParadigmClient({ apiKey: key, baseUrl: server.url });
+    const err = (await client.rate(3, "c", {}).catch((e: unknown) => e)) as ParadigmError & { body: unknown };
+    expect(err.body).toEqual({ detail: "Invalid token Bearer [REDACTED]" });
+    const { error } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+      params: { path: { feedback_type_id: 3, completion_id: "c" } },
+      body: {},
+    });
+    expect(error).toEqual({ detail: "Invalid token Bearer [REDACTED]" });
+  });
+
   it("with a short key, a fetch error that merely contains its letters keeps its cause as thrown", async () => {
     const thrown = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443 (blank)"), { code: "ECONNREFUSED" }) });
     const client = createParadigmClient({ apiKey: "ank", maxRetries: 0, fetch: async () => Promise.reject(thrown) });
