@@ -13,6 +13,10 @@ export const ENTRIES = {
   cli: "src/cli.ts",
   // The delivery queue and its file outbox (node:fs); Node-only. The main entry never imports it.
   queue: "src/queue.ts",
+  // paradigm-client/handler: signed feedback tokens and the route that checks them. Web Crypto + Fetch only, no node:.
+  handler: "src/handler/index.ts",
+  // paradigm-client/browser: sendFeedback() for pages; types only from the client, no runtime import (< 1 kB gzip).
+  browser: "src/browser/index.ts",
 } as const;
 
 // rolldown marks default imports of externals in a "type": "module" package with node-mode interop
@@ -27,7 +31,10 @@ const cjsInterop = {
 };
 
 export default defineConfig({
-  entry: ENTRIES,
+  // "./"-relative inputs: rolldown-plugin-dts names each .d.ts after its entry only when the input resolves to the
+  // module's absolute id, and a bare "src/…" does not. Without it, the three src/**/index.ts entries got their .d.ts
+  // as index.d.mts, index2.d.mts, index3.d.mts: the main entry's types replaced by another entry's.
+  entry: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, `./${file}`])),
   format: ["esm", "cjs"],
   // Nothing runtime-specific in the main entry: the same ESM file runs in Node, Deno, Bun and browsers.
   platform: "neutral",

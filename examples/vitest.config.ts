@@ -10,6 +10,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^paradigm-client\/mock$/, replacement: src("mock.ts") },
+      { find: /^paradigm-client\/handler$/, replacement: src("handler/index.ts") },
+      { find: /^paradigm-client\/browser$/, replacement: src("browser/index.ts") },
       { find: /^paradigm-client$/, replacement: src("index.ts") },
     ],
   },

@@ -1,6 +1,8 @@
 // npm run size: what a user's bundler ships for `createParadigmClient().rate(...)`, measured from the packed
 // tarball installed in a throwaway project (esbuild, platform=neutral, minify, gzip -9). Fails past the budget,
-// or if the main entry pulls in Prism or a node: builtin (it must run in browsers).
+// or if the main entry pulls in Prism or a node: builtin (it must run in browsers). The browser entry
+// (paradigm-client/browser) has its own budget, 1 kB gzip (--browser-budget=N); it and the handler entry must not
+// import node: builtins either (Workers-style runtimes).
 // Also prints where the bytes go: per package from the tarball bundle, and per source module from a bundle of
 // src/ built the same way (the tarball's dist/ files are already merged, so they cannot be split further).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +22,21 @@ if (!Number.isInteger(BUDGET_GZIP_BYTES) || BUDGET_GZIP_BYTES <= 0) {
 
 const CONSUMER = `import { createParadigmClient } from "paradigm-client";
 createParadigmClient().rate(1, "completion", { flag: true });
+`;
+// paradigm-client/browser: what a page ships to post one feedback. Its own budget (the issue's "under 1 kB gzip").
+const BROWSER_CONSUMER = `import { sendFeedback } from "paradigm-client/browser";
+sendFeedback({ endpoint: "/api/feedback", token: "t", feedbackTypeId: 3, feedback: { flag: true } });
+`;
+const browserBudgetArg = process.argv.find((a) => a.startsWith("--browser-budget="));
+/** Budget for the browser entry, minified + gzipped, in bytes: `--browser-budget=N`, default 1024. */
+const BROWSER_BUDGET_GZIP_BYTES = browserBudgetArg ? Number(browserBudgetArg.slice("--browser-budget=".length)) : 1024;
+if (!Number.isInteger(BROWSER_BUDGET_GZIP_BYTES) || BROWSER_BUDGET_GZIP_BYTES <= 0) {
+  console.error("size: --browser-budget must be a positive number of bytes");
+  process.exit(2);
+}
+// paradigm-client/handler: server-side, so no budget, but it must bundle for Workers-style runtimes (no node:).
+const HANDLER_CONSUMER = `import { createFeedbackHandler, signFeedbackToken } from "paradigm-client/handler";
+export { createFeedbackHandler, signFeedbackToken };
 `;
 // The reference point: bare openapi-fetch sending one POST.
 const BARE = `import createClient from "openapi-fetch";
@@ -74,7 +91,22 @@ async function main() {
     const full = await bundle(consumer, CONSUMER);
     const bare = await bundle(consumer, BARE);
     const ownOnly = await bundle(consumer, CONSUMER, { external: ["openapi-fetch"] });
+    const browser = await bundle(consumer, BROWSER_CONSUMER);
+    const handler = await bundle(consumer, HANDLER_CONSUMER);
     const problems = [];
+    for (const [label, b] of [
+      ["browser", browser],
+      ["handler", handler],
+    ]) {
+      if (/["']node:/.test(b.text)) problems.push(`the ${label} entry bundle imports a node: builtin`);
+      if (/prism/i.test(b.text)) problems.push(`the ${label} entry bundle contains "prism"`);
+    }
+    if (Object.keys(browser.metafile.inputs).some((i) => !i.includes("paradigm-client/dist/browser.") && i !== "consumer.mjs"))
+      problems.push(`the browser entry pulls in more than dist/browser.mjs: ${Object.keys(browser.metafile.inputs).join(", ")}`);
+    if (browser.gzip > BROWSER_BUDGET_GZIP_BYTES)
+      problems.push(
+        `the browser entry is ${browser.gzip} B gzip, over its ${BROWSER_BUDGET_GZIP_BYTES} B budget by ${browser.gzip - BROWSER_BUDGET_GZIP_BYTES} B`,
+      );
     if (/prism/i.test(full.text) || Object.keys(full.metafile.inputs).some((i) => /prism/i.test(i))) problems.push('the main entry bundle contains "prism"');
     if (/["']node:/.test(full.text)) problems.push("the main entry bundle imports a node: builtin");
 
@@ -103,6 +135,8 @@ async function main() {
     if (full.gzip > BUDGET_GZIP_BYTES) {
       problems.push(`the main entry is ${full.gzip} B gzip, over the ${BUDGET_GZIP_BYTES} B budget by ${full.gzip - BUDGET_GZIP_BYTES} B`);
     }
+    console.log(`  paradigm-client/browser, sendFeedback(): ${kb(browser.min)} min, ${kb(browser.gzip)} gzip (budget ${kb(BROWSER_BUDGET_GZIP_BYTES)} gzip)`);
+    console.log(`  paradigm-client/handler (server-side, no budget; no node: import): ${kb(handler.min)} min, ${kb(handler.gzip)} gzip`);
     console.log(`  measured in ${Math.round(performance.now() - started)} ms`);
     if (problems.length) {
       console.error(`size: FAIL\n  - ${problems.join("\n  - ")}`);

@@ -23,3 +23,13 @@ it("exports exactly the documented runtime values", () => {
     "createParadigmClient",
   ]);
 });
+
+it("paradigm-client/handler exports exactly its documented runtime values", async () => {
+  const handler = await import("../src/handler/index.ts");
+  expect(Object.keys(handler).sort()).toEqual(["createFeedbackHandler", "memoryUsesStore", "signFeedbackToken", "toNodeListener"]);
+});
+
+it("paradigm-client/browser exports exactly sendFeedback and FeedbackError", async () => {
+  const browser = await import("../src/browser/index.ts");
+  expect(Object.keys(browser).sort()).toEqual(["FeedbackError", "sendFeedback"]);
+});
