@@ -1,4 +1,5 @@
 // Test tiers (vitest projects). `npm test` runs them all; each also has its own script:
+//   types      npm run test:types      the type tests (*.test-d.ts), compiled only
 //   unit       npm run test:unit       behaviour of src/ against the in-process Prism mock: the inner loop
 //   pipeline   npm run test:pipeline   generate / spec:update / regenerated types, in scratch copies of the repo
 //   load       npm run test:load       thousands of requests, child processes, SIGKILL and resume
@@ -20,7 +21,15 @@ export default defineConfig({
           exclude: [...PIPELINE, ...LOAD],
           // One Prism mock for the whole run, started in-process on loopback (test/global-setup.ts).
           globalSetup: ["test/global-setup.ts"],
-          typecheck: { include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+        },
+      },
+      // The type tests (*.test-d.ts) are their own gate: compiled, never run.
+      {
+        extends: true,
+        test: {
+          name: "types",
+          include: [],
+          typecheck: { enabled: true, only: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
         },
       },
       { extends: true, test: { name: "pipeline", include: PIPELINE, testTimeout: 180_000 } },
