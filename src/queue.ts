@@ -6,6 +6,7 @@
 // whole queue, not just one item: a rate limit is about the client, not the request. Everything else settles
 // the item as failed, and the item is kept (with its error) until the caller retries or drops it.
 import { randomBytes } from "node:crypto";
+import type { paths } from "../generated/schema.ts";
 import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams, RateResult } from "./client.ts";
 import { ParadigmAPIError, ParadigmConnectionError, ParadigmError, ParadigmValidationError, RateLimitError, retryAfterMs, retryDelayMs } from "./errors.ts";
 import type { FeedbackStore, StoredError, StoredFeedback } from "./store.ts";
@@ -22,7 +23,10 @@ export {
   type StoreSnapshot,
 } from "./store.ts";
 
-const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
+// Checked against the generated paths: a renamed or removed operation fails to compile here.
+const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}" satisfies keyof paths;
+type FeedbackTypeId = RatePathParams["feedback_type_id"];
+type CompletionId = RatePathParams["completion_id"];
 
 /** enqueue() was refused because `maxQueued` items are waiting and `whenFull` is "reject". Nothing was queued. */
 export class ParadigmQueueFullError extends ParadigmError {
@@ -66,8 +70,8 @@ export type FeedbackOutcome =
 
 export interface QueuedFeedback {
   readonly id: string;
-  readonly feedbackTypeId: RatePathParams["feedback_type_id"];
-  readonly completionId: RatePathParams["completion_id"];
+  readonly feedbackTypeId: FeedbackTypeId;
+  readonly completionId: CompletionId;
   readonly feedback: FeedbackInput;
   /** The caller's key for the item, if given to enqueue(); persisted with it. */
   readonly ref: string | number | undefined;
@@ -160,7 +164,13 @@ export interface FeedbackQueueOptions {
   inFlightOnRestart?: "hold" | "resend";
   /** Called once per delivered item. A throwing hook is re-thrown asynchronously; the queue carries on. @default undefined */
   onDelivered?: ((item: QueuedFeedback, result: RateResult) => void) | undefined;
-  /** Called once per item that fails definitively or with unknown delivery (it is then in failed()). @default undefined */
+  /**
+   * Called once per item that fails definitively or with unknown delivery (it is then in failed()). Also called,
+   * once per start, for each item ready() restores as held: failed or unknown in a previous run, or caught in
+   * flight by a crash (held unknown, `inFlightOnRestart: "hold"`). Those get a ParadigmRestoredError
+   * (`originalName` "Interrupted" for the in-flight ones), and are called before ready() resolves.
+   * @default undefined
+   */
   onError?: ((item: QueuedFeedback, error: ParadigmError) => void) | undefined;
   /** Called before each safe retry, with the pause the whole queue takes. @default undefined */
   onRetry?: ((item: QueuedFeedback, error: ParadigmError, delayMs: number) => void) | undefined;
@@ -174,12 +184,7 @@ export interface FeedbackQueue {
    * is accepted: in the queue, and written to the outbox if there is one. Rejects with ParadigmQueueFullError
    * (whenFull "reject") or ParadigmQueueClosedError after close()/stop().
    */
-  enqueue(
-    feedbackTypeId: RatePathParams["feedback_type_id"],
-    completionId: RatePathParams["completion_id"],
-    feedback: FeedbackInput,
-    options?: { ref?: string | number },
-  ): Promise<QueuedFeedback>;
+  enqueue(feedbackTypeId: FeedbackTypeId, completionId: CompletionId, feedback: FeedbackInput, options?: { ref?: string | number }): Promise<QueuedFeedback>;
   /** Resolves when every item accepted (or being accepted) before the call is delivered or held as failed; then compacts the outbox. */
   flush(): Promise<void>;
   /** Stops intake, delivers everything, compacts and closes the outbox. Failed items stay in failed() (and in the outbox). */
@@ -207,8 +212,8 @@ class Item implements QueuedFeedback {
   settle!: (o: FeedbackOutcome) => void;
   constructor(
     readonly id: string,
-    readonly feedbackTypeId: number,
-    readonly completionId: string,
+    readonly feedbackTypeId: FeedbackTypeId,
+    readonly completionId: CompletionId,
     readonly feedback: FeedbackInput,
     readonly ref: string | number | undefined,
   ) {
@@ -353,6 +358,7 @@ class Queue implements FeedbackQueue {
     const report: RestoreReport = { resumed: 0, resent: 0, heldUnknown: 0, failed: 0, interrupted: [], meta: undefined, lastRef: undefined };
     if (!this.#store) return report;
     const snap = await this.#store.open();
+    const held: [Item, ParadigmRestoredError][] = [];
     report.meta = snap.meta;
     report.lastRef = snap.lastRef;
     for (const s of snap.items) {
@@ -373,14 +379,19 @@ class Queue implements FeedbackQueue {
           deliveryUnknown: true,
         });
         await this.#store.append({ op: "fail", id: s.id, error: toStored(error) });
-        this.#hold(item, error);
-        item.settle({ status: "unknown", item, error });
+        held.push([item, error]);
       } else {
         report.failed++;
         const error = new ParadigmRestoredError(s.error ?? { name: "ParadigmError", message: "failed in a previous run", deliveryUnknown: false });
-        this.#hold(item, error);
-        item.settle({ status: error.deliveryUnknown ? "unknown" : "failed", item, error });
+        held.push([item, error]);
       }
+    }
+    // Held items are reported like new failures, once per start, so a handler that records failures sees
+    // each one even if the previous process died before its onError ran (or mid-flight, before any answer).
+    for (const [item, error] of held) {
+      this.#hold(item, error);
+      item.settle({ status: error.deliveryUnknown ? "unknown" : "failed", item, error });
+      this.#call(() => this.#o.onError?.(item, error));
     }
     this.#spawn();
     return report;
@@ -407,7 +418,7 @@ class Queue implements FeedbackQueue {
     };
   }
 
-  enqueue(feedbackTypeId: number, completionId: string, feedback: FeedbackInput, options?: { ref?: string | number }): Promise<QueuedFeedback> {
+  enqueue(feedbackTypeId: FeedbackTypeId, completionId: CompletionId, feedback: FeedbackInput, options?: { ref?: string | number }): Promise<QueuedFeedback> {
     if (this.#closed) return Promise.reject(new ParadigmQueueClosedError("The feedback queue is closed; nothing was queued."));
     const issues = validateOperation(this.#spec, {
       path: { feedback_type_id: feedbackTypeId, completion_id: completionId },
@@ -427,7 +438,7 @@ class Queue implements FeedbackQueue {
     return this.#live.size + this.#reserved;
   }
 
-  async #admit(feedbackTypeId: number, completionId: string, feedback: FeedbackInput, ref: string | number | undefined): Promise<QueuedFeedback> {
+  async #admit(feedbackTypeId: FeedbackTypeId, completionId: CompletionId, feedback: FeedbackInput, ref: string | number | undefined): Promise<QueuedFeedback> {
     await this.#ready;
     // Waiters go first, so "wait" admits in call order.
     if (this.#waiters.length || this.#occupied() >= this.#maxQueued) {

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 it("the README's queue example is idempotent: run twice on the same outbox, the second run sends nothing", { timeout: 45_000 }, async () => {
-  const script = join(dir, "example.mts") // .mts: an ES module (top-level await) outside the package;
+  const script = join(dir, "example.mts"); // .mts: an ES module (top-level await) outside the package;
   writeFileSync(script, readmeQueueExample());
   const ratings = Array.from({ length: 300 }, (_, i) => ({ typeId: 1 + (i % 3), completionId: `cmpl-${i}`, thumbsUp: i % 2 === 0 }));
   // Asynchronous: the counting server answers from this process, so it must not be blocked while the child runs.

@@ -431,3 +431,42 @@ describe("outbox size (issue 11, finding 11)", () => {
     expect(readFileSync(path, "utf8").endsWith("}\n")).toBe(true);
   });
 });
+
+describe("held items restored by ready() (issue 11, finding 12)", () => {
+  it("calls onError once for each item ready() restores as held, with a ParadigmRestoredError", async () => {
+    const path = fresh();
+    const s = fileStore(path);
+    await s.open();
+    const add = (id: string, ref: number) => s.append({ op: "add", id, feedback_type_id: 1, completion_id: id, feedback: {}, ref });
+    await add("refused", 1);
+    await s.append({ op: "send", id: "refused" });
+    await s.append({ op: "fail", id: "refused", error: { name: "BadRequestError", message: "400 Bad Request", status: 400, deliveryUnknown: false } });
+    await add("lost-answer", 2);
+    await s.append({ op: "send", id: "lost-answer" });
+    await s.append({ op: "fail", id: "lost-answer", error: { name: "InternalServerError", message: "500", status: 500, deliveryUnknown: true } });
+    await add("in-flight", 3);
+    await s.append({ op: "send", id: "in-flight" }); // the process died here
+    await add("unsent", 4);
+    await s.close();
+
+    const calls: [string, string, boolean, number | undefined][] = [];
+    const { client } = okClient();
+    const q = createFeedbackQueue(client, {
+      store: fileStore(path),
+      onError: (item, error) => {
+        expect(error).toBeInstanceOf(ParadigmRestoredError);
+        calls.push([item.completionId, (error as ParadigmRestoredError).originalName, error.deliveryUnknown, (error as ParadigmRestoredError).status]);
+      },
+    });
+    await q.ready();
+    expect(calls).toEqual([
+      ["refused", "BadRequestError", false, 400],
+      ["lost-answer", "InternalServerError", true, 500],
+      ["in-flight", "Interrupted", true, undefined],
+    ]);
+    const outcomes = await Promise.all(q.failed().map((f) => f.item.outcome));
+    expect(outcomes.map((o) => o.status)).toEqual(["failed", "unknown", "unknown"]);
+    await q.close(); // delivers "unsent"; the held ones are not reported again
+    expect(calls).toHaveLength(3);
+  });
+});
