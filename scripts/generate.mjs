@@ -95,7 +95,7 @@ function compactSchema(schema, spec, ctx, where) {
     else if (k === "format") {
       const f = formatRule(v, schema);
       if (f.bounds) Object.assign(out, f.bounds(schema));
-      else if (f.note) ctx.note(`format: ${v}`, where, f.note);
+      else if (f.note && schema.readOnly !== true) ctx.note(`format: ${v}`, where, f.note); // a read-only value is never sent
     } else if (k === "discriminator" && v && typeof v.propertyName === "string") {
       const mapping = {};
       for (const [value, ref] of Object.entries(v.mapping ?? {})) mapping[value] = decodeURIComponent(String(ref).replace(/^#\/components\/schemas\//, ""));
@@ -106,7 +106,7 @@ function compactSchema(schema, spec, ctx, where) {
       out.properties = {};
       for (const [name, s] of Object.entries(v)) out.properties[name] = compactSchema(s, spec, ctx, `${where}.properties${step(name)}`);
     } else if (k === "additionalProperties") out[k] = typeof v === "boolean" ? v : compactSchema(v, spec, ctx, `${where}.${k}`);
-    else if (!ANNOTATIONS.has(k) && !k.startsWith("x-"))
+    else if (!ANNOTATIONS.has(k) && !k.startsWith("x-") && schema.readOnly !== true)
       ctx.note(k, where, "a validation keyword the validator does not implement: not checked before sending");
   }
   // OpenAPI 3.0: `exclusiveMinimum: true` modifies `minimum`; normalize to 3.1's numeric form.
