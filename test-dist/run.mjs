@@ -6,7 +6,12 @@
 //   runtimes:  Node 20 (this one), Node 22 and 24, Bun and Deno (npm packages, pinned, installed on first use into
 //              $PARADIGM_RUNTIMES_DIR, default ~/.cache/paradigm-client/runtimes), each logging a feedback.
 //   browser:   Debian's chromium (/usr/bin/chromium) via playwright-core; a page on http://localhost loads the ESM build
-//              and logs feedbacks on Prism at http://127.0.0.1 (cross-origin, so CORS preflights).
+//              and logs feedbacks on Prism at http://127.0.0.1 (cross-origin, so CORS preflights). Then the feedback
+//              flow: a page on one origin clicks thumbs-up (paradigm-client/browser, no key), the handler
+//              (paradigm-client/handler) on another origin checks the token and forwards to Prism, and to the DRF
+//              reference server (test/reference-server), which stores it.
+//   handler:   paradigm-client/handler on every runtime above (Web Crypto + Fetch only): forwards to Prism, refuses a
+//              flipped token.
 // Prism is the package's own `paradigm-client/mock`, installed with its optional peers in the consumer project.
 // Usage: node test-dist/run.mjs [--only=esm-nodenext,bundler,cjs,node20,node22,node24,bun,deno,chromium]
 // Expects a fresh dist/ (npm run build). Loopback only, apart from npm installing from its cache or registry.
@@ -17,7 +22,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, extname, join, normalize, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { childEnv, install, pack, run, tempDir } from "../scripts/build-pack.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -204,6 +209,13 @@ async function runtimeChecks(work, prismUrl, installs) {
   mkdirSync(rt, { recursive: true });
   cpSync(join(HERE, "runtimes", "rate.mjs"), join(rt, "rate.mjs"));
   cpSync(join(HERE, "runtimes", "rate.cjs"), join(rt, "rate.cjs"));
+  cpSync(join(HERE, "runtimes", "handler.mjs"), join(rt, "handler.mjs"));
+  const expectHandler = (res, label) => {
+    assert(res.runtime.startsWith(label), `ran on ${res.runtime}, expected ${label}`);
+    assert(res.handler === 204 && res.flipped === 401, `expected 204 then 401, got ${JSON.stringify(res)}`);
+    assert(JSON.stringify(res.upstream) === "[200]", `expected one request to Prism answered 200, got ${JSON.stringify(res.upstream)}`);
+    return `${res.runtime}: signed token → 204 (Prism 200), flipped token → 401, nothing sent`;
+  };
   const expectRuntime = (res, label, module) => {
     assert(res.status === 200 && res.validationError === true, `unexpected result ${JSON.stringify(res)}`);
     if (res.multipart !== undefined) assert(res.multipart === 200, `multipart got ${res.multipart}`);
@@ -239,6 +251,9 @@ async function runtimeChecks(work, prismUrl, installs) {
           "esm",
         ),
       );
+      await check("deno: paradigm-client/handler forwards a token-checked feedback to Prism (--allow-net only)", async () =>
+        expectHandler(lastJson(await ok(exe, ["run", "--allow-net=127.0.0.1", "handler.mjs", prismUrl], { cwd: rt, env })), label),
+      );
       await check("deno: rate.cjs (require) logs a feedback on Prism", async () =>
         expectRuntime(
           lastJson(await ok(exe, ["run", "--allow-net=127.0.0.1", `--allow-env=${ENV_VARS}`, "--allow-read", "rate.cjs", prismUrl], { cwd: rt, env })),
@@ -254,19 +269,24 @@ async function runtimeChecks(work, prismUrl, installs) {
     await check(`${id}: rate.cjs (require) logs a feedback on Prism`, async () =>
       expectRuntime(lastJson(await ok(exe, ["rate.cjs", prismUrl], { cwd: rt, env })), label, "cjs"),
     );
+    await check(`${id}: paradigm-client/handler forwards a token-checked feedback to Prism`, async () =>
+      expectHandler(lastJson(await ok(exe, ["handler.mjs", prismUrl], { cwd: rt, env })), label),
+    );
   }
 }
 
 // --- browser ----------------------------------------------------------------------------------------------------
 const TYPES = { ".html": "text/html; charset=utf-8", ".mjs": "text/javascript; charset=utf-8", ".js": "text/javascript; charset=utf-8" };
 
-/** Serves index.html and the two packages' files from the consumer install, nothing else. */
+/** Serves the pages in test-dist/browser/ and the two packages' files from the consumer install, nothing else. */
 function servePage(work) {
   const allowed = [join(work, "node_modules", "paradigm-client") + sep, join(work, "node_modules", "openapi-fetch") + sep];
+  const pages = new Set(["index.html", "feedback.html"]);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = path === "/" || path === "/index.html" ? join(HERE, "browser", "index.html") : normalize(join(work, path));
-    if ((file !== join(HERE, "browser", "index.html") && !allowed.some((a) => file.startsWith(a))) || !existsSync(file)) {
+    const page = path === "/" ? "index.html" : path.slice(1);
+    const file = pages.has(page) ? join(HERE, "browser", page) : normalize(join(work, path));
+    if ((!pages.has(page) && !allowed.some((a) => file.startsWith(a))) || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }
@@ -305,6 +325,176 @@ async function browserCheck(work, prismUrl) {
   });
 }
 
+// --- feedback from the browser: paradigm-client/browser → paradigm-client/handler → Prism / DRF ---------------
+const PYTHON = process.env.PARADIGM_REF_PYTHON ?? "/usr/bin/python3";
+const REFERENCE_KEY = "sk-reference-test";
+
+/** The DRF reference upstream (test/reference-server/serve.py, as its start.ts launches it): { url, close() }. */
+async function startReferenceServer() {
+  const dir = join(ROOT, "test", "reference-server");
+  const child = spawn(PYTHON, [join(dir, "serve.py")], {
+    cwd: dir,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PARADIGM_REF_KEYS: REFERENCE_KEY, PARADIGM_REF_THROTTLE_EVERY: "0" },
+  });
+  let err = "";
+  child.stderr.on("data", (d) => {
+    err += d;
+  });
+  const close = () => {
+    child.stdin.end();
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`reference server: no URL within 60 s\n${err}`)), 60_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line).url);
+      }
+    });
+    child.once("error", (e) => reject(e));
+    child.once("exit", (code) => reject(new Error(`reference server exited ${code}\n${err}`)));
+  }).catch((e) => {
+    close();
+    throw e;
+  });
+  return { url, close };
+}
+
+/**
+ * The handler from the installed tarball, on its own loopback origin, forwarding to `upstream`. Records the
+ * methods it was asked for (so the preflight shows) and each upstream answer.
+ */
+async function startFeedbackHandler(work, upstream, apiKey, pageOrigin) {
+  const dist = join(work, "node_modules", "paradigm-client", "dist");
+  const { createParadigmClient } = await import(pathToFileURL(join(dist, "index.mjs")).href);
+  const { createFeedbackHandler, signFeedbackToken, toNodeListener } = await import(pathToFileURL(join(dist, "handler.mjs")).href);
+  const seen = { methods: [], upstream: [], authorization: [] };
+  const client = createParadigmClient({
+    apiKey,
+    baseUrl: upstream,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      seen.upstream.push(`${res.status} ${new URL(String(input)).pathname}`);
+      return res;
+    },
+  });
+  const secret = "test-dist-feedback-secret-0123456789abcdef";
+  const handler = createFeedbackHandler({ client, secret, allowedOrigins: [pageOrigin] });
+  const listener = toNodeListener(handler);
+  const server = createServer((req, res) => {
+    seen.methods.push(req.method);
+    seen.authorization.push(req.headers.authorization ?? null);
+    listener(req, res).catch(() => res.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${server.address().port}/api/feedback`;
+  const sign = (completionId, feedbackTypeIds) => signFeedbackToken({ secret, completionId, feedbackTypeIds, maxUses: 1 });
+  return { endpoint, seen, sign, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Opens feedback.html on the page origin, clicks a button, returns what sendFeedback reported. */
+async function click(context, pageUrl, button) {
+  const page = await context.newPage();
+  const logs = [];
+  page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+  try {
+    await page.goto(pageUrl);
+    await page.click(`#${button}:enabled`);
+    await page.waitForFunction((id) => window.results?.[id] !== undefined, button, { timeout: 20_000 });
+    return { result: await page.evaluate((id) => window.results[id], button), origin: await page.evaluate(() => window.pageOrigin), logs };
+  } catch (e) {
+    throw new Error(`${e.message}\n${logs.join("\n")}`);
+  } finally {
+    await page.close();
+  }
+}
+
+async function feedbackBrowserCheck(work, prismUrl) {
+  if (!existsSync(CHROMIUM)) {
+    await check("chromium: feedback from the browser through paradigm-client/handler", () => {
+      throw new Error(`${CHROMIUM} not found: install it with \`apt-get update && apt-get install -y chromium\``);
+    });
+    return;
+  }
+  const { chromium } = await import("playwright-core");
+  const pageServer = await servePage(work);
+  // The page on http://localhost:<a>, the handler on http://127.0.0.1:<b>: another host and port, so another origin.
+  const pageOrigin = `http://localhost:${pageServer.address().port}`;
+  const userDataDir = join(work, "chromium-feedback-profile");
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    // A fresh profile (playwright passes it as --user-data-dir).
+    args: CHROMIUM_FLAGS,
+  });
+  const pageFor = (h, token, type) => `${pageOrigin}/feedback.html?endpoint=${encodeURIComponent(h.endpoint)}&token=${encodeURIComponent(token)}&type=${type}`;
+  try {
+    await check("chromium: a page clicks thumbs-up, the handler on another origin checks the token and Prism answers", async () => {
+      const h = await startFeedbackHandler(work, prismUrl, "chromium-feedback-key", pageOrigin);
+      try {
+        const token = await h.sign("cmpl-chromium", [3]);
+        const up = await click(context, pageFor(h, token, 3), "thumbs-up");
+        assert(up.origin === pageOrigin && new URL(h.endpoint).origin !== pageOrigin, "page and handler share an origin: not a CORS test");
+        assert(up.result.ok === true, `thumbs-up failed in the page: ${JSON.stringify(up.result)}\n${up.logs.join("\n")}`);
+        assert(h.seen.methods.join(",") === "OPTIONS,POST", `expected a preflight then the POST, the handler saw ${h.seen.methods.join(",")}`);
+        assert(
+          h.seen.authorization.every((a) => a === null),
+          "the browser sent an Authorization header",
+        );
+        assert(h.seen.upstream.join() === "200 /api/v2/rate/3/cmpl-chromium", `Prism saw ${JSON.stringify(h.seen.upstream)}`);
+        // A type the token does not allow: refused by the handler, readable by the page (CORS on errors), nothing sent.
+        const wrong = await click(context, pageFor(h, token, 3), "wrong-type");
+        assert(
+          wrong.result.isFeedbackError && wrong.result.status === 403 && wrong.result.code === "token_scope",
+          `expected FeedbackError 403 token_scope, got ${JSON.stringify(wrong.result)}`,
+        );
+        // maxUses: 1, so a second thumbs-up with the same token is refused.
+        const again = await click(context, pageFor(h, token, 3), "thumbs-up");
+        assert(again.result.status === 403 && again.result.code === "token_used_up", `expected 403 token_used_up, got ${JSON.stringify(again.result)}`);
+        assert(h.seen.upstream.length === 1, `refusals reached Prism: ${JSON.stringify(h.seen.upstream)}`);
+        const version = context.browser()?.version() ?? "";
+        return `chromium ${version}: ${pageOrigin} → ${new URL(h.endpoint).origin} (preflight + POST) → Prism 200; then a wrong type 403 and a replay 403, neither sent upstream`;
+      } finally {
+        await h.close();
+      }
+    });
+    await check("chromium: the same click through the handler is stored by the DRF reference server", async () => {
+      assert(existsSync(PYTHON), `${PYTHON} not found (the reference server needs Debian's python3-djangorestframework)`);
+      const ref = await startReferenceServer();
+      try {
+        const h = await startFeedbackHandler(work, ref.url, REFERENCE_KEY, pageOrigin);
+        try {
+          // Feedback type 1 is a boolean kind in the reference server's seed.
+          const up = await click(context, pageFor(h, await h.sign("cmpl-chromium-ref", [1]), 1), "thumbs-up");
+          assert(up.result.ok === true, `thumbs-up failed in the page: ${JSON.stringify(up.result)}\n${up.logs.join("\n")}`);
+          const rows = await (await fetch(`${ref.url}/_test/feedbacks`)).json();
+          const row = rows.find((r) => r.completion_id === "cmpl-chromium-ref");
+          assert(rows.length === 1 && row?.feedback_type_id === 1 && row.flag === true, `DRF stored ${JSON.stringify(rows)}`);
+          return `stored by DRF: ${JSON.stringify(row)}`;
+        } finally {
+          await h.close();
+        }
+      } finally {
+        ref.close();
+      }
+    });
+  } finally {
+    await context.close();
+    pageServer.close();
+  }
+}
+
 // --- main -------------------------------------------------------------------------------------------------------
 async function main() {
   assert(existsSync(join(ROOT, "dist", "index.mjs")), "dist/ is missing: run `npm run build` first");
@@ -330,7 +520,15 @@ async function main() {
     await check("npm pack", async () => {
       const p = await pack(work);
       tarball = p.tarball;
-      for (const f of ["dist/index.mjs", "dist/index.cjs", "dist/mock.mjs", "dist/mock.cjs", "generated/openapi.yaml"]) {
+      for (const f of [
+        "dist/index.mjs",
+        "dist/index.cjs",
+        "dist/mock.mjs",
+        "dist/mock.cjs",
+        "dist/handler.mjs",
+        "dist/browser.mjs",
+        "generated/openapi.yaml",
+      ]) {
         assert(p.files.includes(f), `the tarball lacks ${f}`);
       }
       assert(!p.files.some((f) => f.startsWith("src/") || f.startsWith("test")), "the tarball ships sources or tests");
@@ -355,11 +553,11 @@ async function main() {
       return `${fmt(r.ms)} wall, overlapping the app install`;
     });
     const nodeTcs = Object.fromEntries(["esm-nodenext", "cjs"].filter(wanted).map((name) => [name, startTypeCheck(node, name)]));
-    await check("require() and import see the same exports, for both entries", async () => {
+    await check("require() and import see the same exports, for every entry", async () => {
       const script = `import { createRequire } from "node:module";
         const require = createRequire(import.meta.url);
         const out = {};
-        for (const id of ["paradigm-client", "paradigm-client/mock"]) {
+        for (const id of ["paradigm-client", "paradigm-client/mock", "paradigm-client/handler", "paradigm-client/browser"]) {
           out[id] = { esm: Object.keys(await import(id)).sort(), cjs: Object.keys(require(id)).sort() };
         }
         console.log(JSON.stringify(out));`;
@@ -401,6 +599,7 @@ async function main() {
       await bundlerConsumer(bundlerTc, prismUrl);
       await runtimeChecks(app, prismUrl, installs);
       if (wanted("chromium")) await browserCheck(app, prismUrl);
+      if (wanted("chromium")) await feedbackBrowserCheck(app, prismUrl);
     }
     const timings = await Promise.all(Object.entries(installs).map(async ([id, p]) => [id, await p]));
     console.log(
