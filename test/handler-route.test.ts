@@ -116,6 +116,7 @@ describe("refusals send nothing upstream", () => {
     ],
     ["a made-up token", async () => post({ token: "v1.eyJjIjoiY21wbC1yb3V0ZSJ9.AAAA", feedbackTypeId: 3, feedback: { flag: true } }), 401],
     ["no token", async () => post({ feedbackTypeId: 3, feedback: { flag: true } }), 401],
+    ["a token over 2048 characters", async () => post({ token: `v1.${"A".repeat(2100)}.x`, feedbackTypeId: 3, feedback: { flag: true } }), 401],
     [
       "a token for another feedback type",
       async () => post({ token: await token({ feedbackTypeIds: [4] }), feedbackTypeId: 3, feedback: { flag: true } }),

@@ -1,4 +1,5 @@
 // Signed feedback tokens (paradigm-client/handler): format, size, strict decoding, bit flips, secret rotation.
+import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ParadigmConfigError, ParadigmValidationError } from "../src/errors.ts";
@@ -113,7 +114,13 @@ describe("bit flips", () => {
         fc.oneof(fc.nat(), fc.constantFrom(-1, -2, -3)),
         fc.nat({ max: 7 }),
         async (completionId, maxUses, at, bit) => {
-          const token = await signFeedbackToken({ secret: SECRET, completionId, feedbackTypeIds: [3], maxUses });
+          // An id the spec-derived validator refuses (e.g. ".") gets no token at all: not this property's business.
+          const token = await signFeedbackToken({ secret: SECRET, completionId, feedbackTypeIds: [3], maxUses }).catch((e) => {
+            if (e instanceof ParadigmValidationError) return undefined;
+            throw e;
+          });
+          fc.pre(token !== undefined);
+          if (token === undefined) return;
           const dots = [token.indexOf("."), token.lastIndexOf(".")];
           const i = at === -1 ? token.length - 1 : at === -2 ? (dots[1] as number) - 1 : at === -3 ? (dots[1] as number) - 2 : at % token.length;
           const res = await post(flip(token, i, bit));
@@ -126,7 +133,8 @@ describe("bit flips", () => {
       ),
       { numRuns: 300 },
     );
-    expect(calls.length).toBe(300);
+    expect(calls.length).toBe(accepted);
+    expect(accepted).toBeGreaterThan(250);
   });
 
   it("every single-bit flip of every character is refused, for 48 tokens (exhaustive)", async () => {
@@ -164,4 +172,11 @@ describe("secret rotation", () => {
     expect((await after.post(forged)).status).toBe(401);
     expect(after.calls).toHaveLength(0);
   });
+});
+
+it("the handler and browser entries import no node: module (Web Crypto and the Fetch API only)", () => {
+  const dirs = ["handler", "browser"].map((d) => new URL(`../src/${d}/`, import.meta.url));
+  const files = dirs.flatMap((d) => readdirSync(d).map((f) => new URL(f, d)));
+  expect(files.length).toBeGreaterThanOrEqual(5);
+  for (const f of files) expect(readFileSync(f, "utf8"), f.pathname).not.toMatch(/from "node:|import\("node:|require\("node:/);
 });

@@ -6,7 +6,7 @@ import type { FeedbackInput, ParadigmClient, RateOptions } from "../client.ts";
 import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../errors.ts";
 import type { FeedbackQueue } from "../queue.ts";
 import { operationSpec, validateOperation } from "../validate.ts";
-import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, MAX_TOKEN_CHARS, RATE_PATH, secretList, verifyFeedbackToken } from "./token.ts";
+import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, RATE_PATH, secretList, verifyFeedbackToken } from "./token.ts";
 import { memoryUsesStore, type TokenUsesStore } from "./uses.ts";
 
 export { type NodeRequestLike, type NodeResponseLike, toNodeListener } from "./node.ts";
@@ -34,7 +34,8 @@ interface HandlerCommon {
   secret: FeedbackSecret;
   /**
    * Origins allowed to post from a browser on another origin (e.g. `["https://app.example.com"]`): they get CORS
-   * answers, any other Origin gets 403. Left out: no CORS at all (same-origin pages only).
+   * answers, any other Origin gets 403 (browsers send Origin on same-origin POSTs too: list your own origin if its
+   * pages post here). Left out: no CORS and no Origin check (same-origin pages only; the token is the credential).
    */
   allowedOrigins?: readonly string[] | undefined;
   /** Largest request body accepted, in bytes; more is refused with 413 before it is all read. @default 4096 */
@@ -197,7 +198,7 @@ export function createFeedbackHandler(options: FeedbackHandlerOptions): (request
     const extra = Object.keys(b).filter((k) => k !== "token" && k !== "feedbackTypeId" && k !== "feedback" && k !== "completionId");
     if (extra.length) return problem(400, `Unknown field ${JSON.stringify(extra[0])}: the body is { token, feedbackTypeId, feedback }`, cors);
     const token = own("token");
-    if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_CHARS) return problem(401, "A feedback token is required", cors);
+    if (typeof token !== "string" || token.length === 0) return problem(401, "A feedback token is required", cors);
 
     // The token first: nothing about the feedback is checked (or revealed) for a caller without a valid one.
     let check: Awaited<ReturnType<typeof verifyFeedbackToken>>;
