@@ -113,8 +113,13 @@ export interface RestoreReport {
   failed: number;
   /** The items the previous process left in flight (held or resent): the only ones whose delivery a crash can leave ambiguous. */
   interrupted: QueuedFeedback[];
-  /** The store's metadata and last `ref`, for callers that keep a cursor (see the CLI's import). */
+  /** The store's metadata (see the CLI's import). */
   meta: Record<string, unknown> | undefined;
+  /**
+   * The outbox's cursor: the `ref` of the latest item it ever accepted (delivered, held or still queued), the
+   * highest one for number refs; never lowered by a restart or a compaction (see StoreSnapshot.lastRef).
+   * Enqueue items in increasing `ref` order and skip refs ≤ lastRef on a rerun: nothing is sent twice.
+   */
   lastRef: string | number | undefined;
 }
 
@@ -182,7 +187,8 @@ export interface FeedbackQueue {
   /**
    * Validates at once (rejecting with ParadigmValidationError, nothing queued), then resolves when the item
    * is accepted: in the queue, and written to the outbox if there is one. Rejects with ParadigmQueueFullError
-   * (whenFull "reject") or ParadigmQueueClosedError after close()/stop().
+   * (whenFull "reject") or ParadigmQueueClosedError after close()/stop(). `ref` is your key for the item
+   * (e.g. its index in your list), kept in the outbox; the latest one accepted is ready().lastRef on the next start.
    */
   enqueue(feedbackTypeId: FeedbackTypeId, completionId: CompletionId, feedback: FeedbackInput, options?: { ref?: string | number }): Promise<QueuedFeedback>;
   /** Resolves when every item accepted (or being accepted) before the call is delivered or held as failed; then compacts the outbox. */
