@@ -1,15 +1,23 @@
 // createParadigmClient: rate() on a direct hot path, and `api`, openapi-fetch's typed client for every
-// operation in the spec. Both go through the same validation (src/validate.ts) and the same request
-// chain (src/transport.ts): auth, logging, timeout, safe retries, typed errors.
-import createClient, { type Client } from "openapi-fetch";
+// operation in the spec. Both go through the same preparation (src/prepare.ts: validate, then encode) and the
+// same request chain (src/transport.ts): auth, logging, timeout, retries by src/delivery.ts's rule, typed errors.
+import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { components, paths, Readable, Writable } from "../generated/schema.ts";
-import { encodeBody, fillPath, type MediaType } from "./encode.ts";
-import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
-import { checkBaseUrl, mergeRequestOptions, type ParadigmClientOptions, type RequestOptions, redactUrl, resolveOptions } from "./options.ts";
+import { fillPath, type MediaType } from "./encode.ts";
+import { ParadigmConfigError, ParadigmError } from "./errors.ts";
+import {
+  checkBaseUrl,
+  mergeRequestOptions,
+  type ParadigmClientOptions,
+  type RequestOptions,
+  type ResolvedOptions,
+  redactUrl,
+  resolveOptions,
+} from "./options.ts";
+import { checkCall, encodeCall, HTTP_METHODS, type Prepared, prepareCall, RATE_PATH, rateOperation } from "./prepare.ts";
 import { redact, Transport } from "./transport.ts";
-import { operationSpec, validateOperation } from "./validate.ts";
+import { operationSpec } from "./validate.ts";
 
-const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
 type BodyContent<Op> = Op extends { requestBody?: { content: infer C } } ? C : never;
 
 /** The rate operation, as generated from the spec. Every type below derives from it. */
@@ -78,47 +86,21 @@ export interface ParadigmClient {
 }
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-const METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
-
-const isPlainData = (b: unknown) =>
-  b !== null &&
-  typeof b === "object" &&
-  !(b instanceof FormData) &&
-  !(b instanceof URLSearchParams) &&
-  !(b instanceof Blob) &&
-  !ArrayBuffer.isView(b) &&
-  !(b instanceof ArrayBuffer);
-
-function contentTypeOf(headers: unknown): string | undefined {
-  if (!headers) return undefined;
-  if (headers instanceof Headers) return headers.get("content-type") ?? undefined;
-  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (k.toLowerCase() === "content-type" && typeof v === "string") return v;
-  return undefined;
-}
 
 /** Creates a client. Throws ParadigmConfigError (nothing sent) when the key is missing or the base URL unusable. */
 export function createParadigmClient(options?: ParadigmClientOptions): ParadigmClient {
   const base = resolveOptions(options);
   const transport = new Transport(base);
-  const rateSpec = operationSpec("POST", RATE_PATH);
-  if (!rateSpec) throw new ParadigmConfigError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
+  return { rate: rateMethod(base, transport), api: typedApi(base, transport), baseUrl: base.baseUrl };
+}
 
+/** rate(): prepared and sent directly, without openapi-fetch's Request (most of its per-call cost). */
+function rateMethod(base: ResolvedOptions, transport: Transport): ParadigmClient["rate"] {
+  const op = rateOperation();
   // Typed from the spec, never `number`/`string` by hand: a changed parameter type breaks callers only.
-  async function rate(
-    feedbackTypeId: RatePathParams["feedback_type_id"],
-    completionId: RatePathParams["completion_id"],
-    feedback: FeedbackInput,
-    opts?: RateOptions,
-  ): Promise<RateResult> {
-    const o = opts ? mergeRequestOptions(base, opts) : base;
-    const mediaType = opts?.mediaType ?? base.mediaType;
+  return async (feedbackTypeId, completionId, feedback, opts) => {
     const path = { feedback_type_id: feedbackTypeId, completion_id: completionId };
-    if (base.validate) {
-      const issues = validateOperation(rateSpec as NonNullable<typeof rateSpec>, { path, body: feedback, mediaType });
-      if (issues.length) throw new ParadigmValidationError(issues);
-    }
-    const { body, contentType } =
-      feedback === undefined ? { body: undefined, contentType: undefined } : encodeBody(feedback, mediaType, rateSpec?.body?.content[mediaType]);
+    const { body, contentType } = prepareCall(op, { path, body: feedback, mediaType: opts?.mediaType ?? base.mediaType }, base.validate);
     const { response, attempts } = await transport.execute(
       {
         method: "POST",
@@ -127,7 +109,7 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
         body,
         signal: opts?.signal,
       },
-      o,
+      opts ? mergeRequestOptions(base, opts) : base,
     );
     return {
       status: response.status,
@@ -135,71 +117,107 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
       requestId: response.headers.get("x-request-id") ?? response.headers.get("request-id") ?? undefined,
       attempts,
     };
+  };
+}
+
+/**
+ * `api`: a wrapper with openapi-fetch's typed methods, each calling the real one (created once, never modified)
+ * with the call prepared first. openapi-fetch then builds its Request and hands it to our chain as its `fetch`.
+ */
+function typedApi(base: ResolvedOptions, transport: Transport): ParadigmApi {
+  const inner = createClient<paths>({ baseUrl: base.baseUrl, fetch: (input) => viaChain(input, base, transport) });
+  const request = inner.request as (method: string, path: string, init?: Init) => Promise<unknown>;
+  const call = async (method: string, path: string, init?: Init) =>
+    request(method, path, prepareInit(base, method.toUpperCase(), path, init)).catch(unbuilt(base));
+  const api = {
+    request: call,
+    use: (...middleware: Middleware[]) => inner.use(...middleware),
+    eject: (...middleware: Middleware[]) => inner.eject(...middleware),
+    ...Object.fromEntries(HTTP_METHODS.map((m) => [m, (path: string, init?: Init) => call(m, path, init)])),
+  };
+  // openapi-fetch's methods are generic over every path; ours forward their arguments unchanged, so its types hold.
+  return api as unknown as ParadigmApi;
+}
+
+// openapi-fetch built a Request; we take its method, URL, headers and bytes and send them through the chain.
+// Buffering the body makes it replayable across retries.
+async function viaChain(input: Request, base: ResolvedOptions, transport: Transport): Promise<Response> {
+  const headers: Record<string, string> = {};
+  input.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  const body = input.body ? await input.arrayBuffer() : undefined;
+  const { response, bytes } = await transport.execute({ method: input.method, url: input.url, headers, body, signal: input.signal }, base, false);
+  const out = new Response(NULL_BODY.has(response.status) ? null : bytes, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // A constructed Response has an empty url; keep the one that was really fetched.
+  Object.defineProperty(out, "url", { value: response.url || input.url });
+  return out;
+}
+
+/** A client.api call's options, as far as preparation reads them. */
+type Init = {
+  params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
+  body?: unknown;
+  headers?: unknown;
+  bodySerializer?: unknown;
+} & Record<string, unknown>;
+
+/** The shared preparation, for a client.api call: its body goes to openapi-fetch encoded, with a matching Content-Type. */
+function prepareInit(base: ResolvedOptions, method: string, path: string, init: Init | undefined): Init | undefined {
+  // A per-call baseUrl gets the checks the client's got (credentials, query, plain http to a remote host).
+  if (typeof init?.baseUrl === "string") checkBaseUrl(init.baseUrl, base.allowInsecureHttp);
+  const op = operationSpec(method, path);
+  const given = contentTypeOf(init?.headers);
+  // No Content-Type given: an operation that declares a single media type (e.g. a multipart upload) uses it.
+  const declared = op?.body ? Object.keys(op.body.content) : [];
+  const mediaType = given?.split(";")[0]?.trim().toLowerCase() ?? (declared.length === 1 ? declared[0] : undefined);
+  const call = { ...init?.params, body: init?.body, mediaType };
+  if (base.validate && op) checkCall(op, call);
+  // No body, or the caller's own serializer encodes it (it was checked above, as data or as a prebuilt body).
+  if (!init || init.body === undefined || init.bodySerializer) return init;
+  const prepared = encodeCall(op, call);
+  return { ...init, body: prepared.body, headers: withContentType(init.headers, prepared, given !== undefined), bodySerializer: asIs };
+}
+
+const asIs = (b: unknown) => b;
+
+/**
+ * The call's headers with the Content-Type the body calls for: removed for multipart (fetch writes the boundary),
+ * set when the caller gave none. Copied, never turned into Headers here: openapi-fetch reads `null` as "unset".
+ */
+function withContentType(headers: unknown, { contentType }: Prepared, given: boolean): unknown {
+  if (contentType === undefined || (given && contentType !== null)) return headers;
+  const value = contentType ?? null;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const h = new Headers(headers as HeadersInit);
+    if (value === null) h.delete("content-type");
+    else h.set("content-type", value);
+    return h;
   }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((headers as Record<string, unknown> | undefined) ?? {})) if (k.toLowerCase() !== "content-type") out[k] = v;
+  out["content-type"] = value;
+  return out;
+}
 
-  // openapi-fetch builds a Request; we take its method, URL, headers and bytes and send them through
-  // the chain. Buffering the body makes it replayable across retries.
-  const viaChain = async (input: Request): Promise<Response> => {
-    const headers: Record<string, string> = {};
-    input.headers.forEach((v, k) => {
-      headers[k] = v;
-    });
-    const body = input.body ? await input.arrayBuffer() : undefined;
-    const { response, bytes } = await transport.execute({ method: input.method, url: input.url, headers, body, signal: input.signal }, base, false);
-    const out = new Response(NULL_BODY.has(response.status) ? null : bytes, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-    // A constructed Response has an empty url; keep the one that was really fetched.
-    Object.defineProperty(out, "url", { value: response.url || input.url });
-    return out;
-  };
-  const api = createClient<paths>({ baseUrl: base.baseUrl, fetch: viaChain });
+function contentTypeOf(headers: unknown): string | undefined {
+  if (!headers) return undefined;
+  if (headers instanceof Headers) return headers.get("content-type") ?? undefined;
+  const entries = Array.isArray(headers) ? (headers as [string, unknown][]) : Object.entries(headers as Record<string, unknown>);
+  for (const [k, v] of entries) if (k.toLowerCase() === "content-type" && typeof v === "string") return v;
+  return undefined;
+}
 
-  // Validate (and, for form and multipart, encode) before openapi-fetch sees the call.
-  type Init = {
-    params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
-    body?: unknown;
-    headers?: unknown;
-  } & Record<string, unknown>;
-  const prepare = (method: string, path: string, init: Init | undefined): Init | undefined => {
-    // A per-call baseUrl gets the checks the client's got (credentials, query, plain http to a remote host).
-    if (typeof init?.baseUrl === "string") checkBaseUrl(init.baseUrl, base.allowInsecureHttp);
-    const spec = operationSpec(method, path);
-    // No Content-Type given: an operation that declares a single media type (e.g. a multipart upload) uses it.
-    const declared = spec?.body ? Object.keys(spec.body.content) : [];
-    const media = contentTypeOf(init?.headers)?.split(";")[0]?.trim().toLowerCase() ?? (declared.length === 1 ? declared[0] : undefined);
-    if (base.validate && spec) {
-      const body = isPlainData(init?.body) || (init?.body !== undefined && typeof init?.body !== "object") ? init?.body : undefined;
-      const issues = validateOperation(spec, { ...init?.params, body, mediaType: media });
-      if (issues.length) throw new ParadigmValidationError(issues);
-    }
-    if (init && isPlainData(init.body) && (media === "application/x-www-form-urlencoded" || media === "multipart/form-data")) {
-      const enc = encodeBody(init.body, media, spec?.body?.content[media]);
-      const headers = new Headers(init.headers as HeadersInit);
-      // Multipart: fetch must write Content-Type itself, with the boundary.
-      if (enc.contentType) headers.set("content-type", enc.contentType);
-      else headers.delete("content-type");
-      return { ...init, body: enc.body, headers, bodySerializer: (b: unknown) => b };
-    }
-    return init;
-  };
-  // Our chain turns every failure into a ParadigmError, so a TypeError out of openapi-fetch comes from building
-  // its Request (a header value with a line break, a URL fetch refuses): nothing was sent.
-  const unbuilt = (e: unknown): never => {
+// Our chain turns every failure into a ParadigmError, so a TypeError out of openapi-fetch comes from building
+// its Request (a header value with a line break, a URL fetch refuses): nothing was sent.
+const unbuilt =
+  (base: ResolvedOptions) =>
+  (e: unknown): never => {
     if (e instanceof TypeError && !(e instanceof ParadigmError))
       throw new ParadigmConfigError(`fetch cannot build this request: ${redact(redactUrl(e.message), base.apiKey)}. Nothing was sent.`);
     throw e;
   };
-  const raw = api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  for (const m of METHODS) {
-    const send = raw[m] as (path: string, init?: Init) => Promise<unknown>;
-    raw[m] = async (path: unknown, init?: unknown) => send(path as string, prepare(m, path as string, init as Init | undefined)).catch(unbuilt);
-  }
-  const request = raw.request as (method: string, path: string, init?: Init) => Promise<unknown>;
-  raw.request = async (method: unknown, path: unknown, init?: unknown) =>
-    request(method as string, path as string, prepare(String(method), path as string, init as Init | undefined)).catch(unbuilt);
-
-  return { rate, api, baseUrl: base.baseUrl };
-}

@@ -69,6 +69,8 @@ export function encodeBody(body: unknown, media: string, schema?: Schema): { bod
   try {
     const form = media === "application/x-www-form-urlencoded";
     if (form || media === "multipart/form-data") {
+      // Only an object has fields (a string would be sent one character per field).
+      if (!body || typeof body !== "object" || Array.isArray(body)) throw new TypeError(`a ${media} body must be an object of fields`);
       const out = form ? new URLSearchParams() : new FormData();
       const add = (k: string, v: string | Blob) => out.append(k, v as string);
       eachField(body, add);

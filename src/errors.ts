@@ -1,5 +1,9 @@
 // One class tree, rooted at ParadigmError. Everything the client throws is an instance of it.
-// HTTP statuses map to classes in one table (STATUS_CLASSES); messages are built from the body.
+// HTTP statuses map to classes in one table (STATUS_CLASSES); messages are built from the body. Whether an
+// error leaves delivery unknown is the delivery rule's answer (src/delivery.ts), not decided here.
+import { retryAfterMs, statusDelivery } from "./delivery.ts";
+
+export { retryAfterMs, retryDelayMs } from "./delivery.ts";
 
 /** One problem found by the spec-derived validator: where (a JSON path from `$`) and what. */
 export interface ValidationIssue {
@@ -11,8 +15,9 @@ export interface ValidationIssue {
 export class ParadigmError extends Error {
   override name = "ParadigmError";
   /**
-   * True when the request may have reached the server and been acted on (a timeout after sending,
-   * a reset mid-response, 500/502/504). Retrying such a request could log the same feedback twice.
+   * True when the request may have reached the server and been acted on (a timeout, a reset or an abort after
+   * sending, 500/502/504, a 503 without Retry-After). Retrying such a request could log the same feedback twice.
+   * The rule: src/delivery.ts.
    */
   readonly deliveryUnknown: boolean = false;
 
@@ -53,9 +58,7 @@ export class ParadigmAPIError extends ParadigmError {
   readonly requestId: string | undefined;
 
   constructor(status: number, headers: Headers, body: unknown, message: string) {
-    // 500, 502, 504 and a 503 with no Retry-After may come after the server acted.
-    const ambiguous = status >= 500 && !(status === 503 && retryAfterMs(headers) !== undefined);
-    super(message, { deliveryUnknown: ambiguous });
+    super(message, { deliveryUnknown: statusDelivery(status, headers) === "unknown" });
     this.status = status;
     this.headers = headers;
     this.body = body;
@@ -99,7 +102,10 @@ export class ParadigmConnectionError extends ParadigmError {
 export class ParadigmTimeoutError extends ParadigmError {
   override name = "ParadigmTimeoutError";
 }
-/** The caller's `signal` aborted the call. */
+/**
+ * The caller's `signal` aborted the call. `deliveryUnknown` is true when the abort came after the request was
+ * sent (the server may have received it), false before sending or during a wait between attempts.
+ */
 export class ParadigmAbortError extends ParadigmError {
   override name = "ParadigmAbortError";
 }
@@ -177,24 +183,4 @@ function describeBody(body: unknown, html: boolean): string {
   };
   walk(body, "");
   return clip(parts.length ? parts.join("; ") : JSON.stringify(body));
-}
-
-/** `retry-after-ms`, then `Retry-After` (seconds or HTTP date), in ms; undefined when absent or unreadable. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const ra = headers.get("retry-after");
-  if (!ra) return undefined;
-  const s = Number(ra);
-  if (ra.trim() !== "" && Number.isFinite(s)) return s >= 0 ? s * 1000 : undefined;
-  const at = Date.parse(ra);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/**
- * Wait before retry number `attempt + 1`: the server's delay when it gave one, else exponential backoff with
- * jitter (0.5 s, 1 s, 2 s … up to 8 s, × 0.75–1); capped at `capMs` either way. Shared by the transport and the queue.
- */
-export function retryDelayMs(attempt: number, serverDelayMs: number | undefined, capMs: number): number {
-  return Math.min(serverDelayMs ?? Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25), capMs);
 }

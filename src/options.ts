@@ -1,4 +1,6 @@
-// Options are normalized once, here. Every default is documented with @default.
+// Options are normalized once, here. Every default is documented with @default on its option and lives in
+// CLIENT_DEFAULTS; the checks every entry uses for numeric options and plain-http URLs live here too.
+import { sleep } from "./delivery.ts";
 import type { MediaType } from "./encode.ts";
 import { ParadigmConfigError } from "./errors.ts";
 
@@ -38,7 +40,12 @@ export interface RequestOptions {
    * @default false
    */
   retryUnknownDelivery?: boolean;
-  /** Extra headers for this call or client. They cannot replace `Authorization`. @default {} */
+  /**
+   * Extra headers for this call or client. Names are compared without case: a call's header replaces the
+   * client's of the same name, and a body's own Content-Type (form, multipart boundary) replaces both. They
+   * cannot replace `Authorization`.
+   * @default {}
+   */
   headers?: Record<string, string>;
   /** Abort the call. Aborting rejects with ParadigmAbortError. @default undefined */
   signal?: AbortSignal | undefined;
@@ -96,6 +103,16 @@ export interface ParadigmClientOptions extends Omit<RequestOptions, "signal"> {
 
 export const DEFAULT_BASE_URL = "https://paradigm.lighton.ai";
 
+/** The defaults of the client's options, as their @default tags state them (those read from the environment aside). */
+export const CLIENT_DEFAULTS = {
+  timeoutMs: 30_000,
+  maxRetries: 2,
+  maxRetryDelayMs: 60_000,
+  retryUnknownDelivery: false,
+  mediaType: "application/json",
+  validate: true,
+} as const satisfies Partial<ResolvedOptions>;
+
 export interface ResolvedOptions {
   apiKey: string;
   auth: string;
@@ -134,40 +151,41 @@ const env = (name: string): string | undefined => {
   }
 };
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      done();
-      reject(signal?.reason);
-    };
-    const t = setTimeout(
-      () => {
-        done();
-        resolve();
-      },
-      Math.min(ms, 2147483647), // larger delays would fire at once
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-const nonNegative = (name: string, v: number | undefined, fallback: number, min = 0): number => {
+/** A finite number ≥ `min`, or `fallback` when not given. Throws ParadigmConfigError naming the option otherwise. */
+export function finiteAtLeast(name: string, v: number | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !(v >= min) || v === Number.POSITIVE_INFINITY)
     throw new ParadigmConfigError(`${name} must be a finite number ≥ ${min}, got ${String(v)}`);
   return v;
-};
+}
 
-/** Copies headers without any spelling of Authorization: the key's header is set by the transport alone. */
-const withoutAuth = (h: Record<string, string>, into: Record<string, string> = {}): Record<string, string> => {
-  for (const [k, v] of Object.entries(h)) if (k.toLowerCase() !== "authorization") into[k] = v;
+/** An integer ≥ `min`, or `fallback` when not given. Throws ParadigmConfigError naming the option otherwise. */
+export function integerAtLeast(name: string, v: number | undefined, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < min) throw new ParadigmConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+/** One of `allowed`, or `fallback` when not given. Throws ParadigmConfigError naming the option otherwise. */
+export function oneOf<T extends string>(name: string, v: T | undefined, fallback: T, allowed: readonly T[]): T {
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v)) throw new ParadigmConfigError(`${name} must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Sets `from` over `into` with Headers semantics: names compared without case (kept lowercased, as fetch sends
+ * them), a later value replacing an earlier one rather than joining it. Any spelling of Authorization is
+ * dropped: the key's header is set by the transport alone. A plain record rather than Headers, so a value fetch
+ * refuses (a line break) fails at the request, as a ParadigmConfigError, not here.
+ */
+export function mergeHeaders(into: Record<string, string>, from: Record<string, string> | undefined): Record<string, string> {
+  for (const [k, v] of Object.entries(from ?? {})) {
+    const name = k.toLowerCase();
+    if (name !== "authorization") into[name] = v;
+  }
   return into;
-};
+}
 
 /** Checks per-call overrides and merges them over the client's options. */
 export function mergeRequestOptions(base: ResolvedOptions, o: RequestOptions | undefined): ResolvedOptions {
@@ -175,11 +193,12 @@ export function mergeRequestOptions(base: ResolvedOptions, o: RequestOptions | u
   return {
     ...base,
     // 0 would fail every attempt at once; "no timeout" is not offered, so a hung server cannot hang a call.
-    timeoutMs: nonNegative("timeoutMs", o.timeoutMs, base.timeoutMs, 1),
-    maxRetries: Math.floor(nonNegative("maxRetries", o.maxRetries, base.maxRetries)),
-    maxRetryDelayMs: nonNegative("maxRetryDelayMs", o.maxRetryDelayMs, base.maxRetryDelayMs),
+    timeoutMs: finiteAtLeast("timeoutMs", o.timeoutMs, base.timeoutMs, 1),
+    // A fraction is rounded down, as it always was: 2.5 retries are 2.
+    maxRetries: Math.floor(finiteAtLeast("maxRetries", o.maxRetries, base.maxRetries, 0)),
+    maxRetryDelayMs: finiteAtLeast("maxRetryDelayMs", o.maxRetryDelayMs, base.maxRetryDelayMs, 0),
     retryUnknownDelivery: o.retryUnknownDelivery ?? base.retryUnknownDelivery,
-    headers: o.headers ? withoutAuth(o.headers, { ...base.headers }) : base.headers,
+    headers: o.headers ? mergeHeaders({ ...base.headers }, o.headers) : base.headers,
   };
 }
 
@@ -197,19 +216,16 @@ export function resolveOptions(o: ParadigmClientOptions = {}): ResolvedOptions {
   const baseUrl = checkBaseUrl(o.baseUrl ?? env("PARADIGM_BASE_URL") ?? DEFAULT_BASE_URL, allowInsecureHttp);
   const level = o.logLevel ?? (env("PARADIGM_LOG")?.toLowerCase() as LogLevel | undefined) ?? "off";
   if (!Object.hasOwn(LEVELS, level)) throw new ParadigmConfigError(`logLevel must be one of ${Object.keys(LEVELS).join(", ")}, got ${String(level)}`);
-  const headers = withoutAuth(o.headers ?? {});
+  const headers = mergeHeaders({}, o.headers);
   const base: ResolvedOptions = {
+    ...CLIENT_DEFAULTS,
     apiKey,
     auth: `Bearer ${apiKey}`,
     baseUrl,
     fetch: o.fetch,
     headers,
-    timeoutMs: 30_000,
-    maxRetries: 2,
-    maxRetryDelayMs: 60_000,
-    retryUnknownDelivery: false,
-    mediaType: o.mediaType ?? "application/json",
-    validate: o.validate ?? true,
+    mediaType: o.mediaType ?? CLIENT_DEFAULTS.mediaType,
+    validate: o.validate ?? CLIENT_DEFAULTS.validate,
     allowInsecureHttp,
     logLevel: LEVELS[level],
     logger: o.logger ?? defaultLogger,
@@ -242,12 +258,21 @@ export function checkBaseUrl(raw: string, allowInsecureHttp: boolean): string {
   if (/[?#]/.test(url.href)) {
     throw new ParadigmConfigError(`baseUrl must not have a query or fragment (${shown}): the API path would land in it.`);
   }
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopback(url.hostname)) {
+  refusePlainHttp(url, allowInsecureHttp);
+  return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * The key never travels over plain http to a host that is not loopback, unless the caller allows it (`option`
+ * names the switch). Throws ParadigmConfigError; nothing is sent. Base URLs, per-call base URLs, every request's
+ * URL and the mock's upstream all pass here.
+ */
+export function refusePlainHttp(url: URL, allowed: boolean, option = "allowInsecureHttp"): void {
+  if (url.protocol === "http:" && !allowed && !isLoopback(url.hostname)) {
     throw new ParadigmConfigError(
-      `Refusing to send the API key over plain http to ${url.host}. Use https, or pass allowInsecureHttp: true if this network is trusted.`,
+      `Refusing to send the API key over plain http to ${url.host}. Use https, or pass ${option}: true if this network is trusted.`,
     );
   }
-  return url.href.replace(/\/+$/, "");
 }
 
 export function isLoopback(host: string): boolean {

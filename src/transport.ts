@@ -1,18 +1,10 @@
 // The one request chain, shared by rate() and by every typed operation on `client.api`:
-//   auth → log → attempt (per-attempt timeout, caller signal) → error mapping → safe retry.
+//   auth → log → attempt (per-attempt timeout, caller signal) → error mapping → retry (src/delivery.ts's rule).
 // Each attempt resends the same body value (a string, FormData or bytes, never a consumed stream),
 // so a retried request carries exactly the bytes of the first one.
-import {
-  errorFromResponse,
-  ParadigmAbortError,
-  ParadigmConfigError,
-  ParadigmConnectionError,
-  ParadigmError,
-  ParadigmTimeoutError,
-  retryAfterMs,
-  retryDelayMs,
-} from "./errors.ts";
-import { isLoopback, type ResolvedOptions, redactUrl } from "./options.ts";
+import { connectionDelivery, type Delivery, MAX_TIMER, mayRetry, retryAfterMs, retryDelayMs, statusDelivery } from "./delivery.ts";
+import { errorFromResponse, ParadigmAbortError, ParadigmConfigError, ParadigmConnectionError, ParadigmError, ParadigmTimeoutError } from "./errors.ts";
+import { mergeHeaders, type ResolvedOptions, redactUrl, refusePlainHttp } from "./options.ts";
 
 export interface Outbound {
   method: string;
@@ -31,12 +23,15 @@ export interface Delivered {
   attempts: number;
 }
 
-// Connection failures raised before the request was handed to the server: safe to retry.
-// Any error of the `connect` syscall also qualifies (e.g. "connect ECONNRESET"): no byte of the request was written.
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
-
-// setTimeout fires at once (with a warning) for delays above 2^31-1 ms.
-const MAX_TIMER = 2147483647;
+/** How an attempt that did not deliver ended: the error, what the delivery rule says of it, the server's delay. */
+interface Failed {
+  error: ParadigmError;
+  delivery: Delivery;
+  serverDelay?: number | undefined;
+  /** A non-2xx answer, scrubbed of the key, for client.api to hand back as `error` instead of throwing. */
+  answer?: () => { response: Response; bytes: ArrayBuffer };
+}
+type Attempt = { response: Response; bytes: ArrayBuffer } | Failed;
 
 /** The first error along the cause chain with a string `code` (undici puts it, with `syscall`, on `cause`). */
 function coded(e: unknown): { code: string; syscall?: unknown; message?: unknown } | undefined {
@@ -136,121 +131,35 @@ export class Transport {
   #checkOrigin(url: string, o: ResolvedOptions): void {
     if (url.startsWith(this.#allowedOrigin) && this.#allowedOrigin) return;
     const u = new URL(url);
-    if (u.protocol === "http:" && !o.allowInsecureHttp && !isLoopback(u.hostname)) {
-      throw new ParadigmConfigError(`Refusing to send the API key over plain http to ${u.host}. Use https, or pass allowInsecureHttp: true.`);
-    }
+    refusePlainHttp(u, o.allowInsecureHttp);
     this.#allowedOrigin = `${u.origin}/`;
   }
 
   /**
-   * Sends `req` under the retry policy. Resolves with the 2xx response (or, when `throwHttp` is false,
-   * the last non-2xx one); rejects with a ParadigmError for everything else.
+   * Sends `req`, retrying as src/delivery.ts rules. Resolves with the 2xx response (or, when `throwHttp` is
+   * false, the last non-2xx one); rejects with a ParadigmError for everything else.
    */
   async execute(req: Outbound, o: ResolvedOptions = this.o, throwHttp = true): Promise<Delivered> {
     this.#checkOrigin(req.url, o);
-    const headers = { ...o.headers, ...req.headers, authorization: o.auth };
+    const headers = mergeHeaders({ ...o.headers }, req.headers);
+    // A FormData body's Content-Type is fetch's to write: only it knows the boundary.
+    if (typeof FormData !== "undefined" && req.body instanceof FormData) delete headers["content-type"];
+    headers.authorization = o.auth;
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) throw new ParadigmAbortError("The call was aborted before it was sent.", { cause: req.signal.reason });
       if (o.logLevel >= 4) {
         this.#log(4, "debug", `→ ${req.method} ${req.url} (attempt ${attempt + 1})`, { headers: { ...headers, authorization: "Bearer [REDACTED]" } });
       }
-      let error: ParadigmError;
-      let retryable: boolean;
-      let serverDelay: number | undefined;
-      const ctrl = new AbortController();
-      // The attempt's own timeout reason, told apart from the caller's by identity; it becomes the error's cause.
-      // Built only when the timer fires: the common path pays for no stack trace.
-      let timeout: DOMException | undefined;
-      const timer = setTimeout(
-        () => {
-          timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError");
-          ctrl.abort(timeout);
-        },
-        Math.min(o.timeoutMs, MAX_TIMER),
-      );
-      const onAbort = () => ctrl.abort(req.signal?.reason);
-      req.signal?.addEventListener("abort", onAbort, { once: true });
-      const started = Date.now();
-      try {
-        // Headers and the whole body, inside the attempt's timeout.
-        const init = { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal };
-        let response: Response;
-        let bytes: ArrayBuffer;
-        if (o.fetch) {
-          // A fetch passed in may ignore its signal: race it, so the timeout still ends the attempt.
-          [response, bytes] = await race(
-            o.fetch(req.url, init).then(async (r) => [r, await r.arrayBuffer()] as const),
-            ctrl.signal,
-          );
-        } else {
-          // The platform fetch rejects on abort, during the body read too: no race, no extra promises.
-          response = await globalThis.fetch(req.url, init);
-          bytes = await response.arrayBuffer();
-        }
-        this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
-        if (response.ok) return { response, bytes, attempts: attempt + 1 };
-        const text = new TextDecoder().decode(bytes);
-        // Redacted before parsing: a server that echoes request headers must not leak the key via `body` or `headers`.
-        const h = new Headers([...response.headers].map(([k, v]): [string, string] => [k, redact(v, o.apiKey)]));
-        if (!throwHttp && (attempt >= o.maxRetries || !this.#retryableStatus(response, o))) {
-          // Handed back (client.api's `error`), not thrown: scrubbed the same way.
-          const clean = new TextEncoder().encode(redactBody(text, o.apiKey));
-          const statusText = redact(response.statusText, o.apiKey);
-          const scrubbed = new Response(clean, { status: response.status, statusText, headers: h });
-          Object.defineProperty(scrubbed, "url", { value: response.url });
-          return { response: scrubbed, bytes: clean.buffer as ArrayBuffer, attempts: attempt + 1 };
-        }
-        error = errorFromResponse(response.status, redact(response.statusText, o.apiKey), h, redactBody(text, o.apiKey));
-        retryable = this.#retryableStatus(response, o);
-        serverDelay = retryAfterMs(response.headers);
-      } catch (e) {
-        if (timeout && ctrl.signal.reason === timeout) {
-          error = new ParadigmTimeoutError(
-            `No complete response within ${o.timeoutMs} ms (attempt ${attempt + 1}). The server may have received the request.`,
-            { cause: timeout, deliveryUnknown: true },
-          );
-          retryable = o.retryUnknownDelivery;
-        } else if (req.signal?.aborted) {
-          throw new ParadigmAbortError("The call was aborted by its signal.", { cause: req.signal.reason });
-        } else if (e instanceof ParadigmError) {
-          throw e;
-        } else {
-          // Refused before anything was sent: a port fetch blocks (undici says "bad port"), or a request fetch
-          // cannot build (credentials, a header value with a line break…), told apart from a network failure by
-          // building it again without sending. Not retried: it would fail the same way.
-          let unbuilt: string | undefined;
-          for (let c: unknown = e, d = 0; c instanceof Error && d < 4; c = c.cause, d++)
-            if (c.message === "bad port") unbuilt = `fetch blocks port ${new URL(req.url).port}; use another`;
-          if (!unbuilt && e instanceof TypeError) {
-            try {
-              new Request(req.url, { method: req.method, headers, body: req.body ?? null });
-            } catch (built) {
-              unbuilt = `fetch cannot build this request: ${(built as Error)?.message ?? String(built)}`;
-            }
-          }
-          if (unbuilt) throw new ParadigmConfigError(`${redact(redactUrl(unbuilt), o.apiKey)}. Nothing was sent.`);
-          const c = coded(e);
-          const code = c?.code;
-          const notSent = !!c && (NOT_SENT.has(c.code) || c.syscall === "connect");
-          const cause = cleanCause(e, o.apiKey);
-          // The coded error says what happened ("connect ECONNREFUSED 127.0.0.1:443"); undici's outer one only "fetch failed".
-          const what = redact(redactUrl(String((c ?? (e as { message?: unknown } | null))?.message ?? e)), o.apiKey);
-          error = new ParadigmConnectionError(
-            `Connection failed${code ? ` (${code})` : ""}: ${what}.${notSent ? " The request was not sent." : " The server may have received the request."}`,
-            { cause, deliveryUnknown: !notSent },
-          );
-          retryable = notSent || o.retryUnknownDelivery;
-        }
-      } finally {
-        clearTimeout(timer);
-        req.signal?.removeEventListener("abort", onAbort);
+      const outcome = await this.#attempt(req, headers, o, attempt);
+      if (!("error" in outcome)) return { ...outcome, attempts: attempt + 1 };
+      if (!mayRetry(outcome.delivery, o.retryUnknownDelivery) || attempt >= o.maxRetries) {
+        // client.api hands a non-2xx answer back as `error` rather than throwing it.
+        if (!throwHttp && outcome.answer) return { ...outcome.answer(), attempts: attempt + 1 };
+        this.#log(1, "error", `${req.method} ${req.url} failed: ${outcome.error.message}`);
+        throw outcome.error;
       }
-      if (!retryable || attempt >= o.maxRetries) {
-        this.#log(1, "error", `${req.method} ${req.url} failed: ${error.message}`);
-        throw error;
-      }
-      const delay = retryDelayMs(attempt, serverDelay, o.maxRetryDelayMs);
-      this.#log(3, "info", `retrying ${req.method} ${req.url} in ${Math.round(delay)} ms after: ${error.message}`);
+      const delay = retryDelayMs(attempt, outcome.serverDelay, o.maxRetryDelayMs);
+      this.#log(3, "info", `retrying ${req.method} ${req.url} in ${Math.round(delay)} ms after: ${outcome.error.message}`);
       try {
         await race(o.sleep(delay, req.signal), req.signal);
       } catch (e) {
@@ -259,9 +168,106 @@ export class Transport {
     }
   }
 
-  #retryableStatus(r: Response, o: ResolvedOptions): boolean {
-    if (r.status === 429) return true;
-    if (r.status === 503 && retryAfterMs(r.headers) !== undefined) return true;
-    return o.retryUnknownDelivery && (r.status >= 500 || r.status === 408);
+  /** One attempt: its own timeout and the caller's signal over sending and reading the whole answer. */
+  async #attempt(req: Outbound, headers: Record<string, string>, o: ResolvedOptions, attempt: number): Promise<Attempt> {
+    const ctrl = new AbortController();
+    // The attempt's own timeout reason, told apart from the caller's by identity; it becomes the error's cause.
+    // Built only when the timer fires: the common path pays for no stack trace.
+    let timeout: DOMException | undefined;
+    const timer = setTimeout(
+      () => {
+        timeout = new DOMException(`Attempt timed out after ${o.timeoutMs} ms`, "TimeoutError");
+        ctrl.abort(timeout);
+      },
+      Math.min(o.timeoutMs, MAX_TIMER),
+    );
+    const onAbort = () => ctrl.abort(req.signal?.reason);
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const started = Date.now();
+    try {
+      // Headers and the whole body, inside the attempt's timeout.
+      const init = { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal };
+      let response: Response;
+      let bytes: ArrayBuffer;
+      if (o.fetch) {
+        // A fetch passed in may ignore its signal: race it, so the timeout still ends the attempt.
+        [response, bytes] = await race(
+          o.fetch(req.url, init).then(async (r) => [r, await r.arrayBuffer()] as const),
+          ctrl.signal,
+        );
+      } else {
+        // The platform fetch rejects on abort, during the body read too: no race, no extra promises.
+        response = await globalThis.fetch(req.url, init);
+        bytes = await response.arrayBuffer();
+      }
+      this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
+      return response.ok ? { response, bytes } : httpFailure(response, bytes, o.apiKey);
+    } catch (e) {
+      if (timeout && ctrl.signal.reason === timeout) {
+        const error = new ParadigmTimeoutError(
+          `No complete response within ${o.timeoutMs} ms (attempt ${attempt + 1}). The server may have received the request.`,
+          { cause: timeout, deliveryUnknown: true },
+        );
+        return { error, delivery: "unknown" };
+      }
+      // fetch was called, so the request may be on its way or answered: as a timeout at this point, delivery is unknown.
+      if (req.signal?.aborted)
+        throw new ParadigmAbortError("The call was aborted by its signal after the request was sent: the server may have received it.", {
+          cause: req.signal.reason,
+          deliveryUnknown: true,
+        });
+      if (e instanceof ParadigmError) throw e;
+      return connectionFailure(e, req, headers, o.apiKey);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onAbort);
+    }
   }
+}
+
+/** A non-2xx answer as a typed error, redacted before parsing: a server that echoes request headers must not leak the key. */
+function httpFailure(response: Response, bytes: ArrayBuffer, key: string): Failed {
+  const text = new TextDecoder().decode(bytes);
+  const headers = new Headers([...response.headers].map(([k, v]): [string, string] => [k, redact(v, key)]));
+  const statusText = redact(response.statusText, key);
+  const body = redactBody(text, key);
+  return {
+    error: errorFromResponse(response.status, statusText, headers, body),
+    delivery: statusDelivery(response.status, response.headers),
+    serverDelay: retryAfterMs(response.headers),
+    answer: () => {
+      const clean = new TextEncoder().encode(body);
+      const scrubbed = new Response(clean, { status: response.status, statusText, headers });
+      Object.defineProperty(scrubbed, "url", { value: response.url });
+      return { response: scrubbed, bytes: clean.buffer as ArrayBuffer };
+    },
+  };
+}
+
+/**
+ * A fetch that threw: refused before anything was sent (a port fetch blocks, undici's "bad port"; a request fetch
+ * cannot build: credentials, a header value with a line break…) throws ParadigmConfigError, as it would fail the
+ * same way again. Told apart from a network failure by building the request again without sending it.
+ */
+function connectionFailure(e: unknown, req: Outbound, headers: Record<string, string>, key: string): Failed {
+  let unbuilt: string | undefined;
+  for (let c: unknown = e, d = 0; c instanceof Error && d < 4; c = c.cause, d++)
+    if (c.message === "bad port") unbuilt = `fetch blocks port ${new URL(req.url).port}; use another`;
+  if (!unbuilt && e instanceof TypeError) {
+    try {
+      new Request(req.url, { method: req.method, headers, body: req.body ?? null });
+    } catch (built) {
+      unbuilt = `fetch cannot build this request: ${(built as Error)?.message ?? String(built)}`;
+    }
+  }
+  if (unbuilt) throw new ParadigmConfigError(`${redact(redactUrl(unbuilt), key)}. Nothing was sent.`);
+  const c = coded(e);
+  const delivery = connectionDelivery(c);
+  // The coded error says what happened ("connect ECONNREFUSED 127.0.0.1:443"); undici's outer one only "fetch failed".
+  const what = redact(redactUrl(String((c ?? (e as { message?: unknown } | null))?.message ?? e)), key);
+  const error = new ParadigmConnectionError(
+    `Connection failed${c ? ` (${c.code})` : ""}: ${what}.${delivery === "safe" ? " The request was not sent." : " The server may have received the request."}`,
+    { cause: cleanCause(e, key), deliveryUnknown: delivery === "unknown" },
+  );
+  return { error, delivery };
 }

@@ -8,6 +8,8 @@ export interface Seen {
   method: string;
   url: string;
   headers: IncomingMessage["headers"];
+  /** Name, value, name, value… as they came on the wire (duplicates and case kept). */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -76,7 +78,13 @@ export async function startFaultServer(script: Step[], port = 0): Promise<FaultS
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      requests.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       const step = script[Math.min(requests.length - 1, script.length - 1)] ?? reply(200);
       step(req, res);
     });

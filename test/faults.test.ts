@@ -345,7 +345,36 @@ describe("caller abort", () => {
     const { server, rate } = await scenario([reply(200)]);
     const err = await failure(rate({ signal: AbortSignal.abort() }));
     expect(err).toBeInstanceOf(ParadigmAbortError);
+    expect(err.deliveryUnknown).toBe(false);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it("says delivery is unknown after the request was sent, as a timeout at the same point does", async () => {
+    const { server, rate } = await scenario([hang]);
+    const ctrl = new AbortController();
+    const p = failure(rate({ signal: ctrl.signal }));
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    ctrl.abort();
+    const aborted = await p;
+    expect(aborted).toBeInstanceOf(ParadigmAbortError);
+    expect(aborted.deliveryUnknown).toBe(true);
+    expect(aborted.message).toMatch(/server may have received it/);
+    const timedOut = await failure(rate({ timeoutMs: 50 }));
+    expect(timedOut.deliveryUnknown).toBe(true);
+  });
+
+  it("says the call was not delivered when the abort comes during a wait to retry", async () => {
+    const { server, rate } = await scenario([reply(429, "", { "retry-after": "30" })], {
+      sleep: (_ms, signal) => new Promise((_, no) => signal?.addEventListener("abort", () => no(signal.reason))),
+    });
+    const ctrl = new AbortController();
+    const p = failure(rate({ signal: ctrl.signal }));
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    ctrl.abort();
+    const err = await p;
+    expect(err.message).toBe("The call was aborted while waiting to retry.");
+    expect(err.deliveryUnknown).toBe(false);
   });
 
   it("interrupts the real wait between retries (Retry-After: 30 s)", async () => {
