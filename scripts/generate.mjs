@@ -97,8 +97,13 @@ function compactSchema(schema, spec, ctx, where) {
       if (f.bounds) Object.assign(out, f.bounds(schema));
       else if (f.note && schema.readOnly !== true) ctx.note(`format: ${v}`, where, f.note); // a read-only value is never sent
     } else if (k === "discriminator" && v && typeof v.propertyName === "string") {
+      // The whole mapping, so the runtime only looks the value up: explicit entries, then (OpenAPI) each
+      // branch's component name for a branch no explicit entry names.
+      const name = (ref) => decodeURIComponent(String(ref).replace(/^#\/components\/schemas\//, ""));
       const mapping = {};
-      for (const [value, ref] of Object.entries(v.mapping ?? {})) mapping[value] = decodeURIComponent(String(ref).replace(/^#\/components\/schemas\//, ""));
+      for (const [value, ref] of Object.entries(v.mapping ?? {})) mapping[value] = name(ref);
+      for (const b of schema.oneOf ?? schema.anyOf ?? [])
+        if (typeof b?.$ref === "string" && !Object.values(mapping).includes(name(b.$ref))) mapping[name(b.$ref)] = name(b.$ref);
       out.discriminator = { propertyName: v.propertyName, mapping };
     } else if (NESTED_ONE.has(k)) out[k] = compactSchema(v, spec, ctx, `${where}.${k}`);
     else if (NESTED_LIST.has(k)) out[k] = v.map((s, i) => compactSchema(s, spec, ctx, `${where}.${k}[${i}]`));
@@ -129,7 +134,28 @@ function resolve(spec, ref) {
   return node;
 }
 
+/** Top-level fields of a form body schema that admit null (an empty form value is null to DRF). */
+function nullableFields(schema, spec) {
+  const admitsNull = (s) => {
+    const r = deref(spec, s);
+    const t = r?.type;
+    return (
+      !!r &&
+      (r.nullable === true || t === "null" || (Array.isArray(t) && t.includes("null")) || !!r.enum?.includes(null) || !!(r.oneOf ?? r.anyOf)?.some(admitsNull))
+    );
+  };
+  const out = [];
+  const visit = (s) => {
+    const r = deref(spec, s);
+    for (const [name, p] of Object.entries(r?.properties ?? {})) if (deref(spec, p)?.readOnly !== true && admitsNull(p) && !out.includes(name)) out.push(name);
+    for (const sub of r?.allOf ?? []) visit(sub);
+  };
+  visit(schema);
+  return out;
+}
+
 const deref = (spec, node) => (node && typeof node.$ref === "string" ? resolve(spec, node.$ref) : node);
+const FORM_MEDIA = ["application/x-www-form-urlencoded", "multipart/form-data"];
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 function makeContext() {
@@ -210,9 +236,13 @@ function operationTables(spec) {
       const body = deref(spec, op.requestBody);
       if (body?.content) {
         const content = {};
-        for (const [media, mt] of Object.entries(body.content))
+        const emptyIsNull = {};
+        for (const [media, mt] of Object.entries(body.content)) {
           content[media] = compactSchema(mt.schema ?? {}, spec, ctx, `${at}.${method}.requestBody.content${step(media)}.schema`);
-        entry.body = { required: body.required === true, content };
+          const fields = FORM_MEDIA.includes(media) ? nullableFields(mt.schema, spec) : [];
+          if (fields.length) emptyIsNull[media] = fields;
+        }
+        entry.body = { required: body.required === true, content, ...(Object.keys(emptyIsNull).length ? { emptyIsNull } : {}) };
       }
       operations[key] = entry;
       // Which components this operation reaches, so a report about a component names its operations.

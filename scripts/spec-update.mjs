@@ -199,11 +199,15 @@ async function npmSeq(root, scripts) {
   return null;
 }
 
-// The lines that say why: compiler and test errors first, else the end of the output.
+// The lines that say why: compiler and test errors first, else the end of the output. Errors in src/
+// (hand-written code a spec change broke) come before the rest, which can be many test files.
 function why(output) {
   const lines = output.split("\n").filter((l) => l.trim());
   const errors = lines.filter((l) => /error|✗|×|FAIL|failed/i.test(l) && !/^\s*>|^npm (error|ERR)/.test(l));
-  return (errors.length ? errors : lines).slice(-25).join("\n");
+  if (!errors.length) return lines.slice(-25).join("\n");
+  const src = errors.filter((l) => l.startsWith("src/")).slice(0, 25);
+  const rest = errors.filter((l) => !l.startsWith("src/"));
+  return [...src, ...(src.length < 25 ? rest.slice(-(25 - src.length)) : [])].join("\n");
 }
 
 async function readInput(input) {
