@@ -2,12 +2,12 @@
 // requests (429 and 503, each with retry-after-ms: 5). Every rating must arrive exactly once.
 // And the outbox at size: opening a large log costs memory for its live items, not for the file.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createParadigmClient } from "../src/index.ts";
-import { createFeedbackQueue } from "../src/queue.ts";
+import { createFeedbackQueue, fileStore } from "../src/queue.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
 import { lightFetch } from "./fixtures/light-fetch.ts";
 
@@ -81,6 +81,39 @@ it("opens a 70 MB outbox of settled items in bounded memory (streamed, only live
     expect(large).toMatchObject({ items: 4, lastRef: 149_999 });
     // Reading the whole file at once costs 2-3× its size; streaming costs a chunk.
     expect(large.rssMB - base.rssMB).toBeLessThan(40);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("keeps a default fileStore near its 4 MiB compaction threshold through 60,000 items (about 15 MB of records)", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "paradigm-outbox-load-"));
+  try {
+    const path = join(dir, "outbox.jsonl");
+    const held = new Set([7, 30_007, 59_999]);
+    const client = createParadigmClient({
+      apiKey: "k",
+      baseUrl: "http://127.0.0.1:9",
+      fetch: async (input) => new Response(null, { status: held.has(Number(String(input).split("-").pop())) ? 400 : 200 }),
+    });
+    const queue = createFeedbackQueue(client, { store: fileStore(path, { fsync: false }), concurrency: 16 });
+    const comment = "A plausible free-text comment a user left on this answer, long enough to be realistic.";
+    let largest = 0;
+    const window = new Set<Promise<unknown>>();
+    for (let ref = 1; ref <= 60_000; ref++) {
+      const p = queue.enqueue(1, `cmpl-${ref}`, { value: ref % 5, comment }, { ref });
+      window.add(p);
+      void p.finally(() => window.delete(p));
+      if (window.size >= 512) await Promise.race(window);
+      if (ref % 1000 === 0 && existsSync(path)) largest = Math.max(largest, statSync(path).size);
+    }
+    await Promise.all(window);
+    await queue.close();
+    console.log(`outbox: largest ${(largest / 2 ** 20).toFixed(1)} MiB over 60,000 items, ${statSync(path).size} bytes after close`);
+    // At most maxQueued (1000) items live, ~220 bytes each compacted: the threshold decides, plus one write group.
+    expect(largest).toBeLessThan(4 * 2 ** 20 + 512 * 1024);
+    expect(queue.counts).toMatchObject({ delivered: 60_000 - held.size, failed: held.size });
+    expect(statSync(path).size).toBeLessThan(2048);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
