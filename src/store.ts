@@ -2,8 +2,8 @@
 // compaction. Each item's life is a few records (add → send → done | back | fail), so after a crash the log
 // says, per item, whether it was never sent (safe to send), in flight (ambiguous) or settled.
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { type FileHandle, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { FeedbackInput, RatePathParams } from "./client.ts";
 import { ParadigmError } from "./errors.ts";
 
@@ -183,6 +183,7 @@ class FileStore implements FeedbackStore {
 
   async #open(): Promise<StoreSnapshot> {
     await this.#takeLock();
+    await this.#removeStaleTemps();
     let fh: FileHandle;
     try {
       fh = await open(this.path, "r");
@@ -234,6 +235,17 @@ class FileStore implements FeedbackStore {
     if (end < size) await this.#fh.truncate(end);
     this.#size = end;
     return this.#snapshot();
+  }
+
+  // A process killed mid-compaction leaves its temporary file; with the lock held, any such file is stale.
+  async #removeStaleTemps(): Promise<void> {
+    const prefix = `${basename(this.path)}.`;
+    const names = await readdir(dirname(this.path)).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.startsWith(prefix) && /^\.[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length - 1))) {
+        await rm(join(dirname(this.path), name), { force: true });
+      }
+    }
   }
 
   async #takeLock(): Promise<void> {

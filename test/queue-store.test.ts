@@ -470,3 +470,18 @@ describe("held items restored by ready() (issue 11, finding 12)", () => {
     expect(calls).toHaveLength(3);
   });
 });
+
+describe("compaction's temporary files", () => {
+  it("removes a compaction file left by a process killed mid-compaction, and nothing else", async () => {
+    const path = fresh();
+    const stale = `${path}.0a1b2c3d.tmp`;
+    const other = `${path}.notes.tmp`;
+    writeFileSync(stale, '{"op":"add"');
+    writeFileSync(other, "mine");
+    const s = fileStore(path);
+    await s.open();
+    await s.close();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+  });
+});
