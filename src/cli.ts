@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createParadigmClient, type FeedbackInput, type ParadigmClient, type RateMediaType, type RatePathParams } from "./client.ts";
-import { ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { formatIssues, ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
 import {
   formatOf,
   type ImportFormat,
@@ -15,11 +15,12 @@ import {
   type ImportProgress,
   type ImportSummary,
   ParadigmImportError,
-  RATE_PATH,
   ratingFields,
   runImport,
   typeCell,
 } from "./import.ts";
+import { isIntegerAtLeast } from "./options.ts";
+import { RATE_PATH } from "./prepare.ts";
 import { operationSpec, type Schema } from "./validate.ts";
 
 /** Exit codes; printed by --help from this table. */
@@ -234,7 +235,7 @@ function mediaTypeOf(v: string | undefined): RateMediaType | undefined {
 const int = (name: string, v: string | undefined, min: number): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || v.trim() === "") throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!isIntegerAtLeast(n, min) || v.trim() === "") throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return n;
 };
 
@@ -308,7 +309,7 @@ async function rate(argv: string[], io: Io): Promise<number> {
     if (!(e instanceof ParadigmError) || e instanceof ParadigmConfigError) throw e;
     const outcome = e instanceof ParadigmValidationError ? "rejected" : e.deliveryUnknown ? "unknown" : "failed";
     const what = outcome === "rejected" ? "rejected (nothing sent)" : outcome === "unknown" ? "delivery unknown" : "not delivered";
-    const detail = e instanceof ParadigmValidationError ? e.issues.map((i) => `${i.path} ${i.message}`).join("; ") : `${e.name}: ${e.message}`;
+    const detail = e instanceof ParadigmValidationError ? formatIssues(e.issues) : `${e.name}: ${e.message}`;
     if (values.json) io.stdout(`${JSON.stringify({ outcome, error: e.name, message: detail })}\n`);
     io.stderr(`${what}: POST ${path}: ${detail}\n`);
     if (e.name === "ParadigmAbortError") return code("interrupted");

@@ -11,6 +11,9 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** Issues as one line: `$.body.tag must be at most 120 characters; $.path.completion_id is required`. */
+export const formatIssues = (issues: readonly ValidationIssue[]): string => issues.map((i) => `${i.path} ${i.message}`).join("; ");
+
 /** Root of every error this package throws. */
 export class ParadigmError extends Error {
   override name = "ParadigmError";
@@ -40,9 +43,7 @@ export class ParadigmValidationError extends ParadigmError {
   override name = "ParadigmValidationError";
   readonly issues: readonly ValidationIssue[];
   constructor(issues: ValidationIssue[]) {
-    super(
-      `Invalid request (${issues.length} problem${issues.length === 1 ? "" : "s"}, nothing sent): ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
-    );
+    super(`Invalid request (${issues.length} problem${issues.length === 1 ? "" : "s"}, nothing sent): ${formatIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -13,16 +13,15 @@ import { accessSync, appendFileSync, constants, createReadStream, existsSync, re
 import { open, readFile, stat } from "node:fs/promises";
 import { dirname, resolve as resolvePath } from "node:path";
 import { schemas } from "../generated/operations.ts";
-import type { paths } from "../generated/schema.ts";
 import type { FeedbackInput, ParadigmClient, RatePathParams } from "./client.ts";
 import { CsvParser, type CsvRecord } from "./csv.ts";
-import { ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { formatIssues, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { RATE_PATH, rateOperation } from "./prepare.ts";
 import { createFeedbackQueue, type FeedbackQueueOptions, fileStore, ParadigmQueueClosedError, type QueuedFeedback } from "./queue.ts";
 import { ParadigmStoreError } from "./store.ts";
-import { operationSpec, type Schema } from "./validate.ts";
+import type { Schema } from "./validate.ts";
 
 /** The rate operation's path template; `satisfies` makes a rename in the spec a type error here. */
-export const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}" satisfies keyof paths;
 
 /**
  * The input can't be imported as given (unknown column, a checkpoint made for another file, an unusable report
@@ -50,8 +49,7 @@ const deref = (s: Schema | undefined): Schema | undefined => (s?.$ref ? deref(SC
 
 /** Read from the generated operation table: a new body property in the spec is a new column and a new flag. */
 export function ratingFields(): RatingField[] {
-  const op = operationSpec("POST", RATE_PATH);
-  if (!op) throw new ParadigmError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
+  const op = rateOperation();
   const fields: RatingField[] = (op.path ?? []).map((p) => ({ name: p.name, in: "path", schema: p.schema, required: true }));
   // Path parameters first, in URL order.
   fields.sort((a, b) => RATE_PATH.indexOf(`{${a.name}}`) - RATE_PATH.indexOf(`{${b.name}}`));
@@ -402,8 +400,7 @@ class Report {
   }
 }
 
-const reason = (e: ParadigmError) =>
-  e instanceof ParadigmValidationError ? e.issues.map((i) => `${i.path} ${i.message}`).join("; ") : `${e.name}: ${e.message}`;
+const reason = (e: ParadigmError) => (e instanceof ParadigmValidationError ? formatIssues(e.issues) : `${e.name}: ${e.message}`);
 
 /** What the checkpoint remembers of its input: the whole file's hash then, so a later file can be checked to only have grown. */
 interface Source {

@@ -5,7 +5,7 @@
 //                  spec into a 500 listing the violations (contract testing against a real server).
 import { fileURLToPath } from "node:url";
 import { ParadigmConfigError } from "./errors.ts";
-import { isLoopback } from "./options.ts";
+import { refusePlainHttp } from "./options.ts";
 
 export interface MockOptions {
   /** Spec file Prism serves. @default the package's generated/openapi.yaml */
@@ -42,9 +42,7 @@ function upstreamUrl(raw: string, allowInsecure: boolean): URL {
     throw new ParadigmConfigError(`upstream is not an absolute URL: ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`upstream must be http(s), got ${url.protocol}`);
-  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
-    throw new ParadigmConfigError(`Refusing to proxy the API key over plain http to ${url.host}. Use https, or pass allowInsecureUpstream: true.`);
-  }
+  refusePlainHttp(url, allowInsecure, "allowInsecureUpstream");
   return url;
 }
 

@@ -151,18 +151,22 @@ const env = (name: string): string | undefined => {
   }
 };
 
+/** True for a finite number ≥ `min` (NaN and ±Infinity are not). */
+export const isFiniteAtLeast = (v: unknown, min: number): v is number => typeof v === "number" && v >= min && v !== Number.POSITIVE_INFINITY;
+/** True for an integer ≥ `min`. */
+export const isIntegerAtLeast = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
+
 /** A finite number ≥ `min`, or `fallback` when not given. Throws ParadigmConfigError naming the option otherwise. */
 export function finiteAtLeast(name: string, v: number | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "number" || !(v >= min) || v === Number.POSITIVE_INFINITY)
-    throw new ParadigmConfigError(`${name} must be a finite number ≥ ${min}, got ${String(v)}`);
+  if (!isFiniteAtLeast(v, min)) throw new ParadigmConfigError(`${name} must be a finite number ≥ ${min}, got ${String(v)}`);
   return v;
 }
 
 /** An integer ≥ `min`, or `fallback` when not given. Throws ParadigmConfigError naming the option otherwise. */
 export function integerAtLeast(name: string, v: number | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < min) throw new ParadigmConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  if (!isIntegerAtLeast(v, min)) throw new ParadigmConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
   return v;
 }
 
