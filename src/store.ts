@@ -128,9 +128,11 @@ function alive(pid: number): boolean {
 
 /**
  * A file-backed outbox: `store: fileStore("outbox.jsonl")`. One line per state change, written in groups
- * with one fsync per group, so thousands of items cost a few hundred fsyncs. A torn last line (crash mid-write)
- * is dropped on open. A `<path>.lock` file (holding the pid) keeps two live processes off the same log; a lock
- * left by a dead process is taken over.
+ * with one fsync per group, so thousands of items cost a few hundred fsyncs. The log is compacted (rewritten
+ * with only live items, atomically) on flush/close and whenever it outgrows `compactAtBytes` and 4× the live
+ * items, so its size follows what is unsettled; it is read back in chunks, keeping only live items. A torn last
+ * line (crash mid-write) is dropped on open. A `<path>.lock` file (holding the pid) keeps two live processes off
+ * the same log; a lock left by a dead process is taken over.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): FeedbackStore {
   const compactAt = options.compactAtBytes ?? 4 * 1024 * 1024;

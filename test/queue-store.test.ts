@@ -421,13 +421,18 @@ describe("outbox size (issue 11, finding 11)", () => {
       out.push(JSON.stringify({ op: "add", id: `i${i}`, feedback_type_id: 1, completion_id: `c${i}`, feedback: { comment }, ref: i }));
       if (i % 1000 !== 7) out.push(JSON.stringify({ op: "done", id: `i${i}` }));
     }
-    writeFileSync(path, `${out.join("\n")}\n{"op":"done","id":"i7`); // > 3 MiB, then a torn line
+    // One line longer than the read buffer, too.
+    out.push(
+      JSON.stringify({ op: "add", id: "long", feedback_type_id: 1, completion_id: "long", feedback: { comment: "l".repeat(3 * 2 ** 20) }, ref: 12_000 }),
+    );
+    writeFileSync(path, `${out.join("\n")}\n{"op":"done","id":"i7`); // > 6 MiB, then a torn line
     const s = fileStore(path);
     const snap = await s.open();
     await s.close();
-    expect(snap.lastRef).toBe(11_999);
-    expect(snap.items.map((i) => i.ref)).toEqual(Array.from({ length: 12 }, (_, k) => k * 1000 + 7));
-    expect(snap.items.every((i) => i.feedback.comment === comment)).toBe(true);
+    expect(snap.lastRef).toBe(12_000);
+    expect(snap.items.map((i) => i.ref)).toEqual([...Array.from({ length: 12 }, (_, k) => k * 1000 + 7), 12_000]);
+    expect(snap.items.slice(0, 12).every((i) => i.feedback.comment === comment)).toBe(true);
+    expect(snap.items[12]?.feedback.comment).toHaveLength(3 * 2 ** 20);
     expect(readFileSync(path, "utf8").endsWith("}\n")).toBe(true);
   });
 });
