@@ -24,7 +24,7 @@ export interface RequestOptions {
   timeoutMs?: number;
   /**
    * Retries after the first attempt, for failures where the server cannot have acted
-   * (429, 503 with Retry-After, a connection refused before sending).
+   * (429, 408, 503 with Retry-After, a connection refused before sending). The rule: src/delivery.ts.
    * @default 2
    */
   maxRetries?: number;
@@ -35,7 +35,7 @@ export interface RequestOptions {
   maxRetryDelayMs?: number;
   /**
    * Also retry failures where the server may already have acted (timeout after sending, reset
-   * mid-response, 500, 502, 504). Off by default: Paradigm has no idempotency key, so such a retry
+   * mid-response, 500, 502, 504, 503 without Retry-After). Off by default: Paradigm has no idempotency key, so such a retry
    * can log the same feedback twice.
    * @default false
    */

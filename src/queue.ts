@@ -1,16 +1,18 @@
 // The `paradigm-client/queue` entry: a delivery queue for feedback at volume. The main entry never imports it.
 //
 // Each item is validated when enqueued (the same spec-derived validator as rate()), then delivered in the
-// background by at most `concurrency` workers. Failures that prove nothing was logged (429, 503 with
-// Retry-After, connection refused) are retried by the queue itself, and a server's Retry-After pauses the
+// background by at most `concurrency` workers. Failures that prove nothing was logged (429, 408, 503 with
+// Retry-After, connection refused: src/delivery.ts's rule, as rate()'s) are retried by the queue itself, and a server's Retry-After pauses the
 // whole queue, not just one item: a rate limit is about the client, not the request. Everything else settles
 // the item as failed, and the item is kept (with its error) until the caller retries or drops it.
 import { randomBytes } from "node:crypto";
-import type { paths } from "../generated/schema.ts";
 import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams, RateResult } from "./client.ts";
-import { ParadigmAPIError, ParadigmConnectionError, ParadigmError, ParadigmValidationError, RateLimitError, retryAfterMs, retryDelayMs } from "./errors.ts";
+import { errorDelivery, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "./delivery.ts";
+import { ParadigmAPIError, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { finiteAtLeast, integerAtLeast, oneOf } from "./options.ts";
+import { rateOperation } from "./prepare.ts";
 import type { FeedbackStore, StoredError, StoredFeedback } from "./store.ts";
-import { type OperationSpec, operationSpec, validateOperation } from "./validate.ts";
+import { type OperationSpec, validateOperation } from "./validate.ts";
 
 export {
   type FeedbackStore,
@@ -23,8 +25,6 @@ export {
   type StoreSnapshot,
 } from "./store.ts";
 
-// Checked against the generated paths: a renamed or removed operation fails to compile here.
-const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}" satisfies keyof paths;
 type FeedbackTypeId = RatePathParams["feedback_type_id"];
 type CompletionId = RatePathParams["completion_id"];
 
@@ -141,7 +141,7 @@ export interface FeedbackQueueOptions {
    */
   whenFull?: "wait" | "reject";
   /**
-   * Safe retries per item (429, 503 with Retry-After, connection refused) before it is held as failed.
+   * Safe retries per item (429, 408, 503 with Retry-After, connection refused) before it is held as failed.
    * @default 10
    */
   maxRetries?: number;
@@ -266,25 +266,6 @@ class Deque<T> {
   }
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-const positiveInt = (name: string, v: number | undefined, fallback: number, min = 1): number => {
-  if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < min) throw new ParadigmError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  return v;
-};
-
 const toStored = (e: ParadigmError): StoredError => ({
   name: e.name,
   message: e.message,
@@ -292,10 +273,9 @@ const toStored = (e: ParadigmError): StoredError => ({
   deliveryUnknown: e.deliveryUnknown,
 });
 
-/** Whether a failure proves the server did not log the item, so sending it again cannot duplicate it. */
+/** Whether a failure proves the server did not log the item, so sending it again cannot duplicate it (src/delivery.ts's "safe"). */
 export function isSafeToRetry(e: ParadigmError): boolean {
-  if (e.deliveryUnknown) return false;
-  return e instanceof RateLimitError || (e instanceof ParadigmAPIError && e.status === 503) || e instanceof ParadigmConnectionError;
+  return errorDelivery(e) === "safe";
 }
 
 /**
@@ -347,15 +327,15 @@ class Queue implements FeedbackQueue {
     this.#client = client;
     this.#o = o;
     this.#store = o.store;
-    this.#concurrency = positiveInt("concurrency", o.concurrency, 4);
-    this.#maxQueued = positiveInt("maxQueued", o.maxQueued, 1000);
-    this.#maxRetries = positiveInt("maxRetries", o.maxRetries, 10, 0);
-    this.#maxDelay = o.maxRetryDelayMs ?? 60_000;
-    this.#sleep = o.sleep ?? defaultSleep;
-    if (o.whenFull !== undefined && o.whenFull !== "wait" && o.whenFull !== "reject") throw new ParadigmError(`whenFull must be "wait" or "reject"`);
-    const spec = operationSpec("POST", RATE_PATH);
-    if (!spec) throw new ParadigmError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
-    this.#spec = spec;
+    // Bad options throw ParadigmConfigError, as the client's do; the defaults are those of FeedbackQueueOptions' @default.
+    this.#concurrency = integerAtLeast("concurrency", o.concurrency, 4, 1);
+    this.#maxQueued = integerAtLeast("maxQueued", o.maxQueued, 1000, 1);
+    this.#maxRetries = integerAtLeast("maxRetries", o.maxRetries, 10, 0);
+    this.#maxDelay = finiteAtLeast("maxRetryDelayMs", o.maxRetryDelayMs, 60_000, 0);
+    this.#sleep = o.sleep ?? sleep;
+    oneOf("whenFull", o.whenFull, "wait", ["wait", "reject"]);
+    oneOf("inFlightOnRestart", o.inFlightOnRestart, "hold", ["hold", "resend"]);
+    this.#spec = rateOperation();
     this.#ready = this.#restore();
     this.#ready.catch(() => undefined); // surfaced by ready(), enqueue(), flush() and close()
   }
@@ -527,7 +507,7 @@ class Queue implements FeedbackQueue {
     } catch (e) {
       error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
     }
-    const retryable = isSafeToRetry(error) || (this.#o.retryUnknownDelivery === true && error.deliveryUnknown && !(error instanceof ParadigmValidationError));
+    const retryable = mayRetryError(error, this.#o.retryUnknownDelivery === true);
     if (retryable && item.attempts <= this.#maxRetries) {
       const given = error instanceof ParadigmAPIError ? retryAfterMs(error.headers) : undefined;
       const delay = retryDelayMs(item.attempts - 1, given, this.#maxDelay);
