@@ -1,6 +1,7 @@
 // The validator's keywords beyond today's spec, on schemas written here (no generate step): multipleOf on
 // decimals, OpenAPI 3.1 type arrays, uniqueItems. And, on today's rate operation, the form-body rule
 // for "" (an empty form value is null to DRF, so "" for a nullable field is refused, never sent as null).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ValidationIssue } from "../src/errors.ts";
 import { check, operationSpec, type Schema, validateOperation } from "../src/validate.ts";
@@ -39,6 +40,22 @@ describe("multipleOf is exact on the decimals that are sent", () => {
     [0.1, 0.3],
   ])("%s is not a multiple of %s", (v, m) => {
     expect(problems({ type: "number", multipleOf: m }, v)).toEqual([`must be a multiple of ${m}`]);
+  });
+});
+
+describe("multipleOf, as a property: k × m written as a decimal is a multiple of m, and k × m + m/2 is not", () => {
+  it.each([0.1, 0.01, 0.05, 0.25, 0.001, 2.5])("m = %s", (m) => {
+    const places = (String(m).split(".")[1] ?? "").length + 1;
+    fc.assert(
+      fc.property(fc.integer({ min: -1_000_000, max: 1_000_000 }), (k) => {
+        // toFixed writes the exact decimal a person (or a server) means by k × m; the double product may be off.
+        const v = Number((k * m).toFixed(places));
+        const off = Number((k * m + m / 2).toFixed(places));
+        expect(problems({ type: "number", multipleOf: m }, v)).toEqual([]);
+        expect(problems({ type: "number", multipleOf: m }, off)).toEqual([`must be a multiple of ${m}`]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
