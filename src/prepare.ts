@@ -23,12 +23,12 @@ export function rateOperation(): OperationSpec {
  * (a Blob's own `type`, URLSearchParams' form type, FormData's multipart with fetch's boundary).
  */
 export const isPrebuilt = (b: unknown): b is FormData | URLSearchParams | Blob | ArrayBuffer | ArrayBufferView | ReadableStream =>
-  (typeof FormData !== "undefined" && b instanceof FormData) ||
+  b instanceof FormData ||
   b instanceof URLSearchParams ||
-  (typeof Blob !== "undefined" && b instanceof Blob) ||
+  b instanceof Blob ||
   b instanceof ArrayBuffer ||
   ArrayBuffer.isView(b) ||
-  (typeof ReadableStream !== "undefined" && b instanceof ReadableStream);
+  b instanceof ReadableStream;
 
 export interface Prepared {
   body: BodyInit | undefined;
@@ -71,7 +71,7 @@ const withoutBodySchema = ({ body: _, ...op }: OperationSpec): OperationSpec => 
 
 function prebuiltBody(body: FormData | URLSearchParams | Blob | ArrayBuffer | ArrayBufferView | ReadableStream): Prepared {
   if (body instanceof URLSearchParams) return { body: body.toString(), contentType: "application/x-www-form-urlencoded" };
-  if (typeof FormData !== "undefined" && body instanceof FormData) return { body, contentType: null };
-  if (typeof Blob !== "undefined" && body instanceof Blob) return { body, contentType: body.type || undefined };
+  if (body instanceof FormData) return { body, contentType: null };
+  if (body instanceof Blob) return { body, contentType: body.type || undefined };
   return { body: body as BodyInit, contentType: undefined };
 }

@@ -143,7 +143,7 @@ export class Transport {
     this.#checkOrigin(req.url, o);
     const headers = mergeHeaders({ ...o.headers }, req.headers);
     // A FormData body's Content-Type is fetch's to write: only it knows the boundary.
-    if (typeof FormData !== "undefined" && req.body instanceof FormData) delete headers["content-type"];
+    if (req.body instanceof FormData) delete headers["content-type"];
     headers.authorization = o.auth;
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) throw new ParadigmAbortError("The call was aborted before it was sent.", { cause: req.signal.reason });
