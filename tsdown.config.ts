@@ -6,13 +6,13 @@ import { defineConfig } from "tsdown";
 
 /** Public entry points: dist file name → source. */
 export const ENTRIES = {
-  index: "src/index.ts",
+  index: "src/client/index.ts",
   // Node-only; loads Prism (an optional peer dependency) lazily. The main entry never imports it.
-  mock: "src/mock.ts",
+  mock: "src/mock/index.ts",
   // The `paradigm-client` command (package.json "bin"); Node-only.
-  cli: "src/cli.ts",
+  cli: "src/cli/index.ts",
   // The delivery queue and its file outbox (node:fs); Node-only. The main entry never imports it.
-  queue: "src/queue.ts",
+  queue: "src/queue/index.ts",
   // paradigm-client/handler: signed feedback tokens and the route that checks them. Web Crypto + Fetch only, no node:.
   handler: "src/handler/index.ts",
   // paradigm-client/browser: sendFeedback() for pages; types only from the client, no runtime import (< 1 kB gzip).
@@ -42,7 +42,7 @@ export default defineConfig({
   dts: true,
   // .mjs/.cjs and .d.mts/.d.cts whatever package.json "type" says, so each format gets its own types.
   fixedExtension: true,
-  // CJS output has no import.meta.url; the shim derives it from __filename (src/mock.ts's defaultSpecPath needs it).
+  // CJS output has no import.meta.url; the shim derives it from __filename (src/mock/index.ts's defaultSpecPath needs it).
   shims: true,
   // Nothing from node_modules is bundled: openapi-fetch stays a dependency (users' bundlers dedupe it) and
   // Prism stays an optional peer, loaded only by the mock entry.

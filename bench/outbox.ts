@@ -44,8 +44,8 @@ interface PhaseResult {
 }
 
 async function child(phase: string, outbox: string, baseUrl: string): Promise<void> {
-  const { createParadigmClient } = await import("../src/index.ts");
-  const { createFeedbackQueue, fileStore } = await import("../src/queue.ts");
+  const { createParadigmClient } = await import("../src/client/index.ts");
+  const { createFeedbackQueue, fileStore } = await import("../src/queue/index.ts");
   const fetch: typeof globalThis.fetch | undefined =
     TRANSPORT === "fake"
       ? async (input) => new Response(null, { status: statusOf(Number(decodeURIComponent(String(input).split("/").pop() as string).slice(5))) })

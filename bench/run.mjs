@@ -245,7 +245,7 @@ if (only.has("proposals"))
 if (only.has("queue"))
   await section("queue", async () => {
     if (!paradigm.queue) {
-      results.queue = { todo: "src/queue.ts does not exist yet; bench/lib/queue-client.mjs is ready and runs once it does." };
+      results.queue = { todo: "src/queue/index.ts does not exist yet; bench/lib/queue-client.mjs is ready and runs once it does." };
     } else {
       const server = await startServer();
       const rows = [];
@@ -280,8 +280,8 @@ if (only.has("size"))
     results.size = await runSize({
       root: ROOT,
       work: WORK,
-      index: fromDist ? paradigm.index : srcEntry("index.ts"),
-      queue: fromDist ? paradigm.queue : paradigm.queue && srcEntry("queue.ts"),
+      index: fromDist ? paradigm.index : srcEntry("client/index.ts"),
+      queue: fromDist ? paradigm.queue : paradigm.queue && srcEntry("queue/index.ts"),
     });
     results.size.from = fromDist ? "dist/" : "src/*.ts";
     log("size done");

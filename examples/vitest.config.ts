@@ -9,10 +9,10 @@ export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   resolve: {
     alias: [
-      { find: /^paradigm-client\/mock$/, replacement: src("mock.ts") },
+      { find: /^paradigm-client\/mock$/, replacement: src("mock/index.ts") },
       { find: /^paradigm-client\/handler$/, replacement: src("handler/index.ts") },
       { find: /^paradigm-client\/browser$/, replacement: src("browser/index.ts") },
-      { find: /^paradigm-client$/, replacement: src("index.ts") },
+      { find: /^paradigm-client$/, replacement: src("client/index.ts") },
     ],
   },
   test: { include: ["examples/**/*.test.ts"], testTimeout: 20_000 },

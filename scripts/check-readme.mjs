@@ -1,5 +1,5 @@
 // npm run typecheck:readme: every ```ts block in README.md is written to .readme-snippets/ and
-// type-checked with the project's strict tsconfig ("paradigm-client" maps to src/index.ts).
+// type-checked with the project's strict tsconfig ("paradigm-client" maps to src/client/index.ts).
 // A block preceded by <!-- no-check --> is skipped (e.g. shell transcripts shown as ts).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,8 +1,8 @@
 // npm start: the main job. Sends one demo feedback through the real client and prints both sides.
 // With PARADIGM_BASE_URL and PARADIGM_API_KEY set it talks to that server; otherwise it starts the
 // embedded Prism mock (built from the vendored spec) on loopback and uses a throwaway key.
-import { createParadigmClient, type FeedbackInput, ParadigmError } from "../src/index.ts";
-import { type MockServer, startMock } from "../src/mock.ts";
+import { createParadigmClient, type FeedbackInput, ParadigmError } from "../src/client/index.ts";
+import { type MockServer, startMock } from "../src/mock/index.ts";
 
 const env = process.env;
 const live = Boolean(env.PARADIGM_BASE_URL && env.PARADIGM_API_KEY);

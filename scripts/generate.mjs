@@ -41,7 +41,7 @@ function header(prefix, fingerprint) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The validator tables. The runtime interpreter is src/validate.ts; it understands exactly the
+// The validator tables. The runtime interpreter is src/spec/validate.ts; it understands exactly the
 // keywords kept here. Every other keyword is either an annotation (dropped) or reported: no
 // validation keyword is dropped silently (see scripts/lib/schema-report.mjs for the report).
 const KEEP = new Set([
@@ -161,7 +161,7 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
 function makeContext() {
   const ctx = {
     op: null, // the operation being compacted; null for components.schemas
-    patterns: {}, // spec pattern → the same pattern in `u` syntax (what src/validate.ts runs)
+    patterns: {}, // spec pattern → the same pattern in `u` syntax (what src/spec/validate.ts runs)
     errors: [],
     rewrites: [],
     notes: [],
@@ -298,13 +298,13 @@ async function render(fingerprint, root) {
   const reportComment = notEnforced.length
     ? `// What the validator does not check, or checks differently (\`${COMMAND}\` prints the same report):\n${notEnforced.map((l) => `//   ${l}\n`).join("")}\n`
     : "";
-  // Typed as a plain record, not `as const`: src/validate.ts reads the tables through its own types, and a literal
+  // Typed as a plain record, not `as const`: src/spec/validate.ts reads the tables through its own types, and a literal
   // type per keyword costs every type-check (on GitHub's spec: 150,051 → 66,509 types for this file alone).
   const ts = (name, value) => `export const ${name}: Readonly<Record<string, unknown>> = ${JSON.stringify(value, null, 2)};\n`;
   return {
     "openapi.yaml": `${header("#", fingerprint)}${specText}`,
     "schema.ts": `${header("//", fingerprint)}${astToString(ast)}`,
-    "operations.ts": `${header("//", fingerprint)}// Validator tables for src/validate.ts: compact JSON Schema per parameter and request body.\n\n${reportComment}${ts("schemas", schemas)}\n${ts("operations", operations)}\n// The spec's patterns, keyed as the spec writes them, compiled for the u flag at generate time.\nexport const patterns: Readonly<Record<string, RegExp>> = {\n${regexTable}};\n`,
+    "operations.ts": `${header("//", fingerprint)}// Validator tables for src/spec/validate.ts: compact JSON Schema per parameter and request body.\n\n${reportComment}${ts("schemas", schemas)}\n${ts("operations", operations)}\n// The spec's patterns, keyed as the spec writes them, compiled for the u flag at generate time.\nexport const patterns: Readonly<Record<string, RegExp>> = {\n${regexTable}};\n`,
     report,
   };
 }

@@ -114,7 +114,7 @@ async function main() {
     const byFile = breakdown(full.metafile, (i) => i.replace(/^.*node_modules\//, ""));
 
     // Diagnostic only: the same consumer bundled from src/ (TypeScript) to split our share by module.
-    const fromSrc = await bundle(ROOT, CONSUMER, { alias: { "paradigm-client": "./src/index.ts" } });
+    const fromSrc = await bundle(ROOT, CONSUMER, { alias: { "paradigm-client": "./src/client/index.ts" } });
     const bySrc = breakdown(fromSrc.metafile, (i) =>
       i.includes("node_modules/") ? i.replace(/^.*node_modules\/((?:@[^/]+\/)?[^/]+).*$/, "$1 (dependency)") : i,
     );

@@ -52,7 +52,7 @@ const CHROMIUM_FLAGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-// The variables the client reads (src/options.ts).
+// The variables the client reads (src/client/options.ts).
 const ENV_VARS = "PARADIGM_API_KEY,PARADIGM_BASE_URL,PARADIGM_LOG";
 const RUNTIMES_DIR = process.env.PARADIGM_RUNTIMES_DIR ?? join(homedir(), ".cache", "paradigm-client", "runtimes");
 

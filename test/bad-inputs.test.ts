@@ -1,9 +1,9 @@
 // Bad inputs are refused before anything is sent: each row names the exact problems (JSON path + message)
 // the validator must report, and the fetch must never be called. The rules come from the spec
-// (generated/operations.ts, read by src/validate.ts); the rows below are what a JS caller, or a TS caller
+// (generated/operations.ts, read by src/spec/validate.ts); the rows below are what a JS caller, or a TS caller
 // through `any`, can actually pass.
 import { describe, expect, inject, it } from "vitest";
-import { createParadigmClient, type ParadigmClientOptions, ParadigmValidationError, type RateOptions } from "../src/index.ts";
+import { createParadigmClient, type ParadigmClientOptions, ParadigmValidationError, type RateOptions } from "../src/client/index.ts";
 
 const ASCII_121 = "x".repeat(121);
 const EMOJI_121 = "😀".repeat(121); // 242 UTF-16 units, 121 code points

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from "vitest";
 import { FeedbackError, type FeedbackInput, sendFeedback } from "../src/browser/index.ts";
-import { createParadigmClient } from "../src/client.ts";
+import { createParadigmClient } from "../src/client/client.ts";
 import { createFeedbackHandler, signFeedbackToken, toNodeListener } from "../src/handler/index.ts";
 
 const SECRET = "browser-secret-0123456789abcdefghijklmn";

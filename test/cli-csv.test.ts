@@ -2,8 +2,8 @@
 // per-record errors instead of a failed import.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CsvParser, csvField, parseCsv } from "../src/csv.ts";
-import { typeCell } from "../src/import.ts";
+import { CsvParser, csvField, parseCsv } from "../src/cli/csv.ts";
+import { typeCell } from "../src/cli/import.ts";
 
 const values = (text: string) => parseCsv(text).map((r) => r.fields.map((f) => f.value));
 

@@ -9,9 +9,9 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, type Io, main } from "../src/cli.ts";
-import { ParadigmError } from "../src/errors.ts";
-import { startMock } from "../src/mock.ts";
+import { EXIT, type Io, main } from "../src/cli/index.ts";
+import { ParadigmError } from "../src/core/errors.ts";
+import { startMock } from "../src/mock/index.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
 import { spawnCli } from "./fixtures/spawn-cli.ts";
 

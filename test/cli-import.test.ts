@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { csvField } from "../src/csv.ts";
+import { csvField } from "../src/cli/csv.ts";
 import { startCountingServer } from "./fixtures/counting-server.ts";
 import { spawnCli } from "./fixtures/spawn-cli.ts";
 

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { EXIT, helpText, type Io, main } from "../src/cli.ts";
-import { ratingFields } from "../src/import.ts";
+import { ratingFields } from "../src/cli/import.ts";
+import { EXIT, helpText, type Io, main } from "../src/cli/index.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
 import { spawnCli } from "./fixtures/spawn-cli.ts";
 

@@ -2,8 +2,8 @@
 // raised by createParadigmClient, with the credentials redacted and nothing sent. A request that fetch refuses to
 // build is never reported as "delivery unknown".
 import { afterEach, describe, expect, it } from "vitest";
-import { EXIT, main } from "../src/cli.ts";
-import { createParadigmClient, ParadigmConfigError, ParadigmError } from "../src/index.ts";
+import { EXIT, main } from "../src/cli/index.ts";
+import { createParadigmClient, ParadigmConfigError, ParadigmError } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
 const KEY = "sk-config-test-5b2e8f1a9c";

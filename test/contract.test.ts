@@ -19,8 +19,8 @@ import {
   type RateMediaType,
   type RateResult,
   UnprocessableEntityError,
-} from "../src/index.ts";
-import { type MockServer, startMock } from "../src/mock.ts";
+} from "../src/client/index.ts";
+import { type MockServer, startMock } from "../src/mock/index.ts";
 import { answering, conforming, contractViolations, prismVerdict, type Reply, startUpstream, type Upstream } from "./upstreams.ts";
 
 // Distinctive, so a leak into an error is easy to spot.

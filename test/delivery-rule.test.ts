@@ -1,8 +1,8 @@
-// One delivery rule (src/delivery.ts) read by the client's request chain, the queue and the error classes:
+// One delivery rule (src/core/delivery.ts) read by the client's request chain, the queue and the error classes:
 // for every answer, rate() and the queue retry the same failures, and say the same about delivery.
 import { describe, expect, it } from "vitest";
-import { createParadigmClient, ParadigmConfigError, type ParadigmError } from "../src/index.ts";
-import { createFeedbackQueue } from "../src/queue.ts";
+import { createParadigmClient, ParadigmConfigError, type ParadigmError } from "../src/client/index.ts";
+import { createFeedbackQueue } from "../src/queue/index.ts";
 
 type Answer = [status: number, headers?: Record<string, string>];
 

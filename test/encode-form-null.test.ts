@@ -3,9 +3,9 @@
 // such a field as an empty value (`flag=`), which DRF 3.14 and 3.15 both read as null (allow_null). Which fields
 // qualify comes from the spec's body schema, not from a list written here.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { encodeBody } from "../src/encode.ts";
-import { createParadigmClient, type RateMediaType } from "../src/index.ts";
-import type { Schema } from "../src/validate.ts";
+import { createParadigmClient, type RateMediaType } from "../src/client/index.ts";
+import { encodeBody } from "../src/spec/encode.ts";
+import type { Schema } from "../src/spec/validate.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
 const FORM = "application/x-www-form-urlencoded";

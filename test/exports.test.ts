@@ -1,6 +1,6 @@
 // Pins the public surface: adding or removing an export must be a deliberate change to this list.
 import { expect, it } from "vitest";
-import * as api from "../src/index.ts";
+import * as api from "../src/client/index.ts";
 
 it("exports exactly the documented runtime values", () => {
   expect(Object.keys(api).sort()).toEqual([

@@ -18,7 +18,7 @@ import {
   PermissionDeniedError,
   RateLimitError,
   UnprocessableEntityError,
-} from "../src/index.ts";
+} from "../src/client/index.ts";
 import {
   closedPort,
   closeWithoutAnswer,

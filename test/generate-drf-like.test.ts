@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ValidationIssue } from "../src/errors.ts";
-import type { OperationSpec, Outgoing } from "../src/validate.ts";
+import type { ValidationIssue } from "../src/core/errors.ts";
+import type { OperationSpec, Outgoing } from "../src/spec/validate.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "test", "fixtures", "drf-like-next.yaml");
@@ -77,7 +77,7 @@ describe("a drf-spectacular-shaped next version, with this repo's overlays", () 
     expect(generated.out).toContain(
       "generate: REWRITE pattern `^[A-Z]{2}\\-[0-9]+$` at $.components.schemas.Document.properties.reference.pattern (POST /api/v2/documents): checked as `^[A-Z]{2}-[0-9]+$`",
     );
-    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "validate.ts")).href)) as ScratchValidate;
+    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "spec", "validate.ts")).href)) as ScratchValidate;
     const op = operationSpec("POST", "/api/v2/documents");
     if (!op) throw new Error("no table for POST /api/v2/documents");
     const upload = { body: { file: new Blob(["%PDF"]), title: "t", reference: "AB-12" }, mediaType: "multipart/form-data" };
@@ -94,7 +94,7 @@ describe("a drf-spectacular-shaped next version, with this repo's overlays", () 
     expect(r.status, r.out).toBe(0);
     expect(r.out).not.toContain("FILE FIELD?");
     expect(run("lint-spec.mjs").status).toBe(0);
-    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "validate.ts")).href)) as ScratchValidate;
+    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "spec", "validate.ts")).href)) as ScratchValidate;
     const op = operationSpec("POST", "/api/v2/documents");
     if (!op) throw new Error("no table for POST /api/v2/documents");
     const check = (body: object) => validateOperation(op, { body, mediaType: "multipart/form-data" }).map((i) => `${i.path} ${i.message}`);

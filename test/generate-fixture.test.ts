@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ValidationIssue } from "../src/errors.ts";
-import type { ParadigmClient, ParadigmClientOptions } from "../src/index.ts";
-import { startMock } from "../src/mock.ts";
-import type { OperationSpec, Outgoing } from "../src/validate.ts";
+import type { ParadigmClient, ParadigmClientOptions } from "../src/client/index.ts";
+import type { ValidationIssue } from "../src/core/errors.ts";
+import { startMock } from "../src/mock/index.ts";
+import type { OperationSpec, Outgoing } from "../src/spec/validate.ts";
 
 const require = createRequire(import.meta.url);
 const ROOT = join(import.meta.dirname, "..");
@@ -82,7 +82,7 @@ describe("a client generated from the next-version fixture", () => {
       ['api.DELETE("/api/v2/files/{id}", { params: { path: { id: "42" } } });', /'string' is not assignable to type 'number'/],
       ['api.PUT("/api/v2/models", {});', /'"\/api\/v2\/models"' is not assignable to parameter of type 'never'/],
     ] as const;
-    const head = `import { createParadigmClient } from "./src/index.ts";
+    const head = `import { createParadigmClient } from "./src/client/index.ts";
 const { api } = createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" });
 export async function calls() {
   const ws = await api.POST("/api/v2/workspaces", { body: { name: "Legal", member_ids: [1, 2] } });
@@ -133,7 +133,7 @@ ${bad.map(([code]) => `  // @ts-expect-error\n  ${code}`).join("\n")}
   }, 120_000);
 
   it("validates every new operation before sending: good input passes, bad input is refused with the spec's rule", async () => {
-    const { operationSpec, validateOperation } = await scratchModule<ScratchValidate>("src/validate.ts");
+    const { operationSpec, validateOperation } = await scratchModule<ScratchValidate>("src/spec/validate.ts");
     const check = (key: string, req: Outgoing) => {
       const [method = "", path = ""] = key.split(" ");
       const op = operationSpec(method, path);
@@ -185,7 +185,7 @@ ${bad.map(([code]) => `  // @ts-expect-error\n  ${code}`).join("\n")}
   it("is served by Prism: every operation answers 2xx through the typed client, and Prism enforces the new schemas", async () => {
     const mock = await startMock({ spec: join(dir, "generated", "openapi.yaml") });
     try {
-      const { createParadigmClient } = await scratchModule<ScratchIndex>("src/index.ts");
+      const { createParadigmClient } = await scratchModule<ScratchIndex>("src/client/index.ts");
       const { api } = createParadigmClient({ apiKey: "test-key", baseUrl: mock.url });
       type Api = Record<string, (path: string, init?: object) => Promise<{ response: Response; data?: unknown }>>;
       const call = api as unknown as Api;

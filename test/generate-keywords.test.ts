@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ValidationIssue } from "../src/errors.ts";
-import type { OperationSpec, Outgoing } from "../src/validate.ts";
+import type { ValidationIssue } from "../src/core/errors.ts";
+import type { OperationSpec, Outgoing } from "../src/spec/validate.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "test", "fixtures", "keywords-spec.yaml");
@@ -52,7 +52,7 @@ afterAll(() => {
 
 describe("a spec with u-invalid escapes and once-dropped keywords, generated", () => {
   const validator = async () => {
-    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "validate.ts")).href)) as ScratchValidate;
+    const { operationSpec, validateOperation } = (await import(pathToFileURL(join(dir, "src", "spec", "validate.ts")).href)) as ScratchValidate;
     return (method: string, path: string, req: Outgoing) => {
       const op = operationSpec(method, path);
       if (!op) throw new Error(`no table for ${method} ${path}`);

@@ -1,6 +1,6 @@
 // Starts one Prism mock from the effective spec for the whole run; tests read its URL with inject("prismUrl").
 import type { TestProject } from "vitest/node";
-import { startMock } from "../src/mock.ts";
+import { startMock } from "../src/mock/index.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

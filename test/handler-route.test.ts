@@ -3,9 +3,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { createParadigmClient } from "../src/client.ts";
+import { createParadigmClient } from "../src/client/client.ts";
 import { createFeedbackHandler, type FeedbackHandlerOptions, memoryUsesStore, signFeedbackToken, toNodeListener } from "../src/handler/index.ts";
-import { createFeedbackQueue } from "../src/queue.ts";
+import { createFeedbackQueue } from "../src/queue/index.ts";
 
 const prismUrl = inject("prismUrl");
 const SECRET = "route-secret-0123456789abcdefghijklmnop";

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ParadigmConfigError, ParadigmValidationError } from "../src/errors.ts";
+import { ParadigmConfigError, ParadigmValidationError } from "../src/core/errors.ts";
 import { createFeedbackHandler, type FeedbackHandlerOptions, signFeedbackToken } from "../src/handler/index.ts";
 import { hmacKeys, unb64u, verifyFeedbackToken } from "../src/handler/token.ts";
 

@@ -5,8 +5,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ParadigmClient } from "../src/client.ts";
-import { type ImportOptions, type ImportProgress, ParadigmImportError, runImport } from "../src/import.ts";
+import { type ImportOptions, type ImportProgress, ParadigmImportError, runImport } from "../src/cli/import.ts";
+import type { ParadigmClient } from "../src/client/client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-import-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // Logs belong on stderr: with PARADIGM_LOG=debug, `rate --json` still prints one JSON object and nothing else on
 // stdout, and the debug lines (key redacted) go to stderr. Also checks the library's default logger directly.
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { createParadigmClient } from "../src/index.ts";
+import { createParadigmClient } from "../src/client/index.ts";
 import { closedPort } from "./fault-server.ts";
 import { spawnCli } from "./fixtures/spawn-cli.ts";
 

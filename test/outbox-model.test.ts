@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { createParadigmClient } from "../src/index.ts";
-import { createFeedbackQueue, type FeedbackQueue, type FeedbackStore, fileStore } from "../src/queue.ts";
+import { createParadigmClient } from "../src/client/index.ts";
+import { createFeedbackQueue, type FeedbackQueue, type FeedbackStore, fileStore } from "../src/queue/index.ts";
 
 /** The items the application enqueues, in this order, on every run: refs 1..ITEMS. */
 const ITEMS = 12;

@@ -3,8 +3,8 @@
 // accepts, the spec accepts. For `tag` the check goes both ways: our code-point count agrees with Prism's.
 import fc from "fast-check";
 import { describe, expect, inject, it } from "vitest";
-import { errorFromResponse, InternalServerError, ParadigmAPIError, RateLimitError, retryAfterMs } from "../src/errors.ts";
-import { createParadigmClient, ParadigmValidationError, type RateMediaType } from "../src/index.ts";
+import { createParadigmClient, ParadigmValidationError, type RateMediaType } from "../src/client/index.ts";
+import { errorFromResponse, InternalServerError, ParadigmAPIError, RateLimitError, retryAfterMs } from "../src/core/errors.ts";
 
 const prismUrl = inject("prismUrl");
 const MEDIA: RateMediaType[] = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"];

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createParadigmClient } from "../src/index.ts";
-import { createFeedbackQueue, fileStore } from "../src/queue.ts";
+import { createParadigmClient } from "../src/client/index.ts";
+import { createFeedbackQueue, fileStore } from "../src/queue/index.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
 import { lightFetch } from "./fixtures/light-fetch.ts";
 
@@ -69,7 +69,7 @@ it("opens a 70 MB outbox of settled items in bounded memory (streamed, only live
             "-e",
             "const { fileStore } = await import(process.argv[1]); const s = fileStore(process.argv[2]); const snap = await s.open(); await s.close(); " +
               "console.log(JSON.stringify({ rssMB: process.resourceUsage().maxRSS / 1024, items: snap.items.length, lastRef: snap.lastRef }))",
-            join(import.meta.dirname, "..", "src", "store.ts"),
+            join(import.meta.dirname, "..", "src", "queue", "store.ts"),
             path,
           ],
           { encoding: "utf8" },

@@ -20,8 +20,8 @@ function readmeQueueExample(): string {
   if (!block) throw new Error("README.md has no ```ts block using createFeedbackQueue");
   if (!DECLARE.test(block)) throw new Error("the README queue example no longer declares `ratings`");
   return block
-    .replace(`from "paradigm-client/queue"`, `from ${JSON.stringify(join(ROOT, "src", "queue.ts"))}`)
-    .replace(`from "paradigm-client"`, `from ${JSON.stringify(join(ROOT, "src", "index.ts"))}`)
+    .replace(`from "paradigm-client/queue"`, `from ${JSON.stringify(join(ROOT, "src", "queue", "index.ts"))}`)
+    .replace(`from "paradigm-client"`, `from ${JSON.stringify(join(ROOT, "src", "client", "index.ts"))}`)
     .replace(DECLARE, "const ratings = JSON.parse(process.env.RATINGS as string);");
 }
 

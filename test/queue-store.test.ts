@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createParadigmClient } from "../src/index.ts";
-import { createFeedbackQueue, fileStore, ParadigmRestoredError, ParadigmStoreError } from "../src/queue.ts";
+import { createParadigmClient } from "../src/client/index.ts";
+import { createFeedbackQueue, fileStore, ParadigmRestoredError, ParadigmStoreError } from "../src/queue/index.ts";
 import { startCountingServer } from "./fixtures/counting-server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-outbox-"));

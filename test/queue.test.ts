@@ -1,8 +1,8 @@
 // The delivery queue against an injected fetch: validation at the door, bounded concurrency, backpressure,
 // flush/close/stop, the safe-retry policy with one pause for the whole queue, and held failures.
 import { describe, expect, it, vi } from "vitest";
-import { createParadigmClient, ParadigmValidationError, RateLimitError } from "../src/index.ts";
-import { createFeedbackQueue, type FeedbackQueueOptions, ParadigmQueueClosedError, ParadigmQueueFullError } from "../src/queue.ts";
+import { createParadigmClient, ParadigmValidationError, RateLimitError } from "../src/client/index.ts";
+import { createFeedbackQueue, type FeedbackQueueOptions, ParadigmQueueClosedError, ParadigmQueueFullError } from "../src/queue/index.ts";
 
 type Seen = { path: string; body: unknown };
 type Handler = (req: Seen, n: number) => Response | Promise<Response>;

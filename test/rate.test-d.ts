@@ -1,7 +1,7 @@
 // Compile-time promises of rate() and client.api. Run by `npm run test:types` (vitest --typecheck.only).
 import { describe, expectTypeOf, it } from "vitest";
-import type * as api from "../src/index.ts";
-import { createParadigmClient, type Feedback, type FeedbackInput, type RateResult } from "../src/index.ts";
+import type * as api from "../src/client/index.ts";
+import { createParadigmClient, type Feedback, type FeedbackInput, type RateResult } from "../src/client/index.ts";
 
 const client = createParadigmClient({ apiKey: "k" });
 const RATE = "/api/v2/rate/{feedback_type_id}/{completion_id}" as const;

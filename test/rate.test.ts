@@ -1,6 +1,6 @@
 // rate() and client.api against the Prism mock built from the same spec.
 import { describe, expect, inject, it } from "vitest";
-import { AuthenticationError, createParadigmClient, ParadigmValidationError, type RateMediaType, UnprocessableEntityError } from "../src/index.ts";
+import { AuthenticationError, createParadigmClient, ParadigmValidationError, type RateMediaType, UnprocessableEntityError } from "../src/client/index.ts";
 
 const baseUrl = inject("prismUrl");
 const client = createParadigmClient({ apiKey: "test-key", baseUrl });

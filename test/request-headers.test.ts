@@ -1,7 +1,7 @@
 // Headers are merged with Headers semantics: one value per name whatever its case, the call's over the
 // client's, the body's own Content-Type over both. Checked on the raw request a node:http server reads.
 import { afterEach, describe, expect, it } from "vitest";
-import { createParadigmClient } from "../src/index.ts";
+import { createParadigmClient } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
 const RATE = "/api/v2/rate/{feedback_type_id}/{completion_id}";
@@ -29,7 +29,7 @@ describe("a client-level Content-Type: application/json", () => {
     const { server, client } = await setup({ "Content-Type": "application/json" });
     await client.rate(3, "c", { value: 1 }, { mediaType: "application/x-www-form-urlencoded" });
     expect(raw(server, "content-type")).toEqual(["application/x-www-form-urlencoded"]);
-    expect(server.requests[0]?.body).toBe("value=1&flag="); // a left-out nullable boolean is sent empty (src/encode.ts)
+    expect(server.requests[0]?.body).toBe("value=1&flag="); // a left-out nullable boolean is sent empty (src/spec/encode.ts)
   });
 
   it("gives way to a form body's own type (client.api)", async () => {
@@ -40,7 +40,7 @@ describe("a client-level Content-Type: application/json", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(raw(server, "content-type")).toEqual(["application/x-www-form-urlencoded"]);
-    expect(server.requests[0]?.body).toBe("value=1&flag="); // a left-out nullable boolean is sent empty (src/encode.ts)
+    expect(server.requests[0]?.body).toBe("value=1&flag="); // a left-out nullable boolean is sent empty (src/spec/encode.ts)
   });
 
   it("leaves a multipart body its boundary (rate)", async () => {

@@ -3,7 +3,7 @@
 // still checked, and it is never mistaken for a missing body. The operation with a required body below is a
 // scratch entry added to the generated tables for this file only.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createParadigmClient, ParadigmValidationError } from "../src/index.ts";
+import { createParadigmClient, ParadigmValidationError } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
 vi.mock("../generated/operations.ts", async (original) => {

@@ -3,7 +3,14 @@
 // plain http to a remote host unless the caller opts in.
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { createParadigmClient, type Logger, type ParadigmClientOptions, ParadigmConfigError, ParadigmConnectionError, ParadigmError } from "../src/index.ts";
+import {
+  createParadigmClient,
+  type Logger,
+  type ParadigmClientOptions,
+  ParadigmConfigError,
+  ParadigmConnectionError,
+  ParadigmError,
+} from "../src/client/index.ts";
 import { type FaultServer, hang, reply, resetBeforeResponse, type Step, startFaultServer } from "./fault-server.ts";
 
 const KEY = "sk-live-SECRET-4f9a1c2e7b";

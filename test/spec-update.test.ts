@@ -24,7 +24,7 @@ const OURS = [
   "scripts/overlay-check.mjs",
   "scripts/lib/pattern.mjs",
   "scripts/lib/schema-report.mjs",
-  "src/validate.ts",
+  "src/spec/validate.ts",
   "openapi/overlays/10-display-value-oneof.yaml",
   "openapi/overlays/examples/file-field-binary.yaml",
   DRF_LIKE,
@@ -132,7 +132,7 @@ describe.skipIf(process.env.PARADIGM_SPEC_UPDATE)("npm run spec:update on a scra
   });
 
   it("stops at typecheck with the compiler's words when the change breaks the wrapper, and --dry-run leaves the tree untouched", () => {
-    // The vendor renames the rate path: src/client.ts is written against the old one.
+    // The vendor renames the rate path: src/client/client.ts is written against the old one.
     const broken = variant("renamed.yaml", "/api/v2/rate/{feedback_type_id}/{completion_id}:", "/api/v2/ratings/{feedback_type_id}/{completion_id}:");
     const state = join(dir, ".cache", "spec-update", "openapi-v2.previous.yaml");
     const kept = existsSync(state) ? readFileSync(state, "utf8") : null;

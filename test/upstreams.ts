@@ -2,7 +2,7 @@
 // (test/contract.test.ts), and a reader for what Prism says about a response.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ParadigmAPIError } from "../src/index.ts";
+import { ParadigmAPIError } from "../src/client/index.ts";
 
 /** One request as the upstream received it, body decoded by its Content-Type. */
 export interface RecordedRequest {

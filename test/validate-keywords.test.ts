@@ -3,8 +3,8 @@
 // for "" (an empty form value is null to DRF, so "" for a nullable field is refused, never sent as null).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ValidationIssue } from "../src/errors.ts";
-import { check, operationSpec, type Schema, validateOperation } from "../src/validate.ts";
+import type { ValidationIssue } from "../src/core/errors.ts";
+import { check, operationSpec, type Schema, validateOperation } from "../src/spec/validate.ts";
 
 const problems = (s: Schema, v: unknown) => {
   const out: ValidationIssue[] = [];

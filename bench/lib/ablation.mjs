@@ -1,5 +1,5 @@
 // What each piece of the transport costs on the real network path: raw fetch, then raw fetch plus one more
-// piece of what src/transport.ts does per attempt, up to rate() itself. All variants run in ONE process,
+// piece of what src/client/transport.ts does per attempt, up to rate() itself. All variants run in ONE process,
 // interleaved in short batches (A B C … A B C …), so machine load hits them alike; the result is the median
 // client CPU µs per request of each. Usage: node bench/lib/ablation.mjs '{"baseUrl":…,"batch":200,"rounds":15}'
 import { performance } from "node:perf_hooks";
@@ -24,7 +24,7 @@ const check = (r) => {
   if (!r.ok) throw new Error(`status ${r.status}`);
 };
 
-// src/transport.ts's race(), copied: a settled promise raced against the attempt's signal.
+// src/client/transport.ts's race(), copied: a settled promise raced against the attempt's signal.
 function race(p, signal) {
   return new Promise((resolve, reject) => {
     const stop = () => reject(signal.reason);

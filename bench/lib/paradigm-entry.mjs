@@ -16,12 +16,12 @@ const newest = (dir) => {
 
 /** Returns { from, index, queue (or undefined), note } with file URLs for the main and queue entries. */
 export async function resolveParadigm(root, from = "auto") {
-  const srcQueue = join(root, "src", "queue.ts");
+  const srcQueue = join(root, "src", "queue", "index.ts");
   const hasQueue = existsSync(srcQueue);
   if (from === "tsx") {
     return {
       from: "tsx",
-      index: pathToFileURL(join(root, "src", "index.ts")).href,
+      index: pathToFileURL(join(root, "src", "client", "index.ts")).href,
       queue: hasQueue ? pathToFileURL(srcQueue).href : undefined,
       note: "src/*.ts loaded through tsx (TypeScript transformed at load time)",
     };
@@ -30,7 +30,7 @@ export async function resolveParadigm(root, from = "auto") {
   const srcTime = Math.max(newest(join(root, "src")), newest(join(root, "generated")));
   const dq = join(root, "dist", "queue.mjs");
   // A dist/ without the queue entry cannot serve the queue benchmark, and mixing it with a build of
-  // src/queue.ts would give two copies of the error classes; then both come from one fresh build.
+  // src/queue/index.ts would give two copies of the error classes; then both come from one fresh build.
   const distUsable = existsSync(dist) && statSync(dist).mtimeMs >= srcTime && (!hasQueue || existsSync(dq));
   if ((from === "auto" || from === "dist") && distUsable) {
     return {
@@ -42,7 +42,7 @@ export async function resolveParadigm(root, from = "auto") {
   }
   if (from === "dist") throw new Error("--from=dist: dist/index.mjs (or dist/queue.mjs) is missing or older than src/; run npm run build first.");
   const outdir = join(root, "bench", ".work", "build");
-  const entryPoints = { index: join(root, "src", "index.ts") };
+  const entryPoints = { index: join(root, "src", "client", "index.ts") };
   if (hasQueue) entryPoints.queue = srcQueue;
   // One build with code splitting, so index and queue share one copy of the error classes (instanceof holds).
   await build({

@@ -8,11 +8,11 @@ import { API_KEY, COMPLETION_ID, FEEDBACK, FEEDBACK_TYPE_ID, RATE_TEMPLATE } fro
 
 const cfg = JSON.parse(process.argv[2] ?? '{"n":20000,"batches":5}');
 const root = new URL("../../", import.meta.url);
-const { operationSpec, validateOperation } = await import(new URL("src/validate.ts", root).href);
-const { encodeBody, fillPath } = await import(new URL("src/encode.ts", root).href);
-const { Transport } = await import(new URL("src/transport.ts", root).href);
-const { resolveOptions } = await import(new URL("src/options.ts", root).href);
-const { createParadigmClient } = await import(new URL("src/index.ts", root).href);
+const { operationSpec, validateOperation } = await import(new URL("src/spec/validate.ts", root).href);
+const { encodeBody, fillPath } = await import(new URL("src/spec/encode.ts", root).href);
+const { Transport } = await import(new URL("src/client/transport.ts", root).href);
+const { resolveOptions } = await import(new URL("src/client/options.ts", root).href);
+const { createParadigmClient } = await import(new URL("src/client/index.ts", root).href);
 
 const BASE = "http://127.0.0.1:9";
 const URL_ = `${BASE}/api/v2/rate/${FEEDBACK_TYPE_ID}/${COMPLETION_ID}`;
@@ -41,7 +41,7 @@ const noValidate = createParadigmClient({ apiKey: API_KEY, baseUrl: BASE, fetch:
 const transport = new Transport(resolveOptions({ apiKey: API_KEY, baseUrl: BASE, fetch: stub }));
 const outbound = () => ({ method: "POST", url: URL_, headers: { "content-type": "application/json" }, body: JSON.stringify(FEEDBACK) });
 
-// The transport's abort race, as in src/transport.ts: a settled promise raced against a live signal.
+// The transport's abort race, as in src/client/transport.ts: a settled promise raced against a live signal.
 function race(p, signal) {
   if (!signal) return p;
   return new Promise((resolve, reject) => {

@@ -57,7 +57,7 @@ function scratch(root, work, name, specText) {
 }
 
 /**
- * GitHub's spec, plus Paradigm's rate operation, its Feedback schema and bearerAuth scheme: src/client.ts
+ * GitHub's spec, plus Paradigm's rate operation, its Feedback schema and bearerAuth scheme: src/client/client.ts
  * types rate() from paths["/api/v2/rate/…"], so our wrapper type-checks only if that path exists. 1 of 1,224 operations.
  */
 function githubPlusRate(root, work) {
@@ -131,7 +131,7 @@ ${calls.map((i) => `  const r${i} = await client.POST("/api/v2/rate/{feedback_ty
   return [${calls.map((i) => `r${i}.response.status`).join(", ")}];
 }
 `;
-    ours = `${header}import { createParadigmClient } from "../src/index.ts";
+    ours = `${header}import { createParadigmClient } from "../src/client/index.ts";
 const client = createParadigmClient({ apiKey: "k" });
 export async function calls() {
 ${calls.map((i) => `  const r${i} = await client.rate(${i}, "c${i}", { value: ${i}, flag: true, tag: "t", comment: null });`).join("\n")}
@@ -148,7 +148,7 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client")};`).
   return [${ops.map((_, i) => `r${i}.data`).join(", ")}];
 }
 `;
-    ours = `${header}import { createParadigmClient } from "../src/index.ts";
+    ours = `${header}import { createParadigmClient } from "../src/client/index.ts";
 const client = createParadigmClient({ apiKey: "k", baseUrl: "https://api.github.com" });
 export async function calls() {
 ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")};`).join("\n")}
@@ -173,7 +173,7 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
   };
   // The same calls against paradigm-client's emitted declarations: what an npm consumer type-checks
   // (with skipLibCheck, as here). `ours` above checks src/*.ts itself, as this repo's own code does.
-  const decl = ours.replace('"../src/index.ts"', '"../decl/src/index.ts"');
+  const decl = ours.replace('"../src/client/index.ts"', '"../decl/src/index.ts"');
   for (const [name, text] of [
     ["bare", bare],
     ["ours", ours],
@@ -186,7 +186,10 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
   writeFileSync(
     join(c, "tsconfig.emit.json"),
     JSON.stringify(
-      { compilerOptions: { ...emitOptions, declaration: true, emitDeclarationOnly: true, outDir: "../decl", rootDir: ".." }, files: ["../src/index.ts"] },
+      {
+        compilerOptions: { ...emitOptions, declaration: true, emitDeclarationOnly: true, outDir: "../decl", rootDir: ".." },
+        files: ["../src/client/index.ts"],
+      },
       null,
       2,
     ),

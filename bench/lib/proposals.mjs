@@ -24,7 +24,7 @@ async function variant(root, work, name, patches) {
     }
   }
   await build({
-    entryPoints: { index: join(dir, "src", "index.ts") },
+    entryPoints: { index: join(dir, "src", "client", "index.ts") },
     outdir: join(dir, "build"),
     bundle: true,
     format: "esm",

@@ -95,7 +95,7 @@ function ablation(R) {
     const prev = i ? a.variants[names[i - 1]].cpuUs : undefined;
     return [n, fmt(v.cpuUs, 1), prev === undefined ? "—" : `${v.cpuUs - prev >= 0 ? "+" : ""}${fmt(v.cpuUs - prev, 1)}`, fmt(v.wallUs, 1)];
   });
-  return `Each row adds one piece of what src/transport.ts does per attempt to the row above (\`bench/lib/ablation.mjs\`: one process, all rows interleaved, ${a.rounds} rounds of ${a.batch} sequential requests, medians):\n\n${table(["variant", "client CPU µs/req", "Δ vs row above", "wall µs/req"], rows)}`;
+  return `Each row adds one piece of what src/client/transport.ts does per attempt to the row above (\`bench/lib/ablation.mjs\`: one process, all rows interleaved, ${a.rounds} rounds of ${a.batch} sequential requests, medians):\n\n${table(["variant", "client CPU µs/req", "Δ vs row above", "wall µs/req"], rows)}`;
 }
 
 function proposals(R) {

@@ -9,8 +9,8 @@ export const COMPLETION_ID = "cmpl-0001";
 export const RATE_TEMPLATE = "/api/v2/rate/{feedback_type_id}/{completion_id}";
 export const API_KEY = "bench-key-0123456789";
 
-/** Where paradigm-client is imported from: PARADIGM_ENTRY (set by run.mjs), a built file or src/index.ts. */
-export const paradigmEntry = () => process.env.PARADIGM_ENTRY ?? new URL("../../src/index.ts", import.meta.url).href;
+/** Where paradigm-client is imported from: PARADIGM_ENTRY (set by run.mjs), a built file or src/client/index.ts. */
+export const paradigmEntry = () => process.env.PARADIGM_ENTRY ?? new URL("../../src/client/index.ts", import.meta.url).href;
 
 const importParadigm = () => {
   const e = paradigmEntry();

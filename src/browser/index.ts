@@ -1,8 +1,8 @@
 // The `paradigm-client/browser` entry: posts a user's feedback to your paradigm-client/handler route with the token
 // your server issued. No API key, no dependency, types only from the spec (kept under 1 kB gzip: npm run size).
-import type { FeedbackInput, RatePathParams } from "../client.ts";
+import type { FeedbackInput, RatePathParams } from "../client/client.ts";
 
-export type { FeedbackInput } from "../client.ts";
+export type { FeedbackInput } from "../client/client.ts";
 
 export interface SendFeedbackOptions {
   /** Your handler's URL, e.g. "/api/feedback" or "https://api.example.com/feedback". */

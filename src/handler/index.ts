@@ -2,10 +2,10 @@
 // per completion (signFeedbackToken); the handler checks it and forwards the feedback with rate() or a queue.
 // Web Crypto and the Fetch API only (no node: import): Node ≥ 20, Deno, Bun, Workers-style runtimes.
 // Every refusal happens before anything is sent upstream, and no response carries upstream detail, a key or a stack.
-import type { FeedbackInput, ParadigmClient, RateOptions } from "../client.ts";
-import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../errors.ts";
-import type { FeedbackQueue } from "../queue.ts";
-import { operationSpec, validateOperation } from "../validate.ts";
+import type { FeedbackInput, ParadigmClient, RateOptions } from "../client/client.ts";
+import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../core/errors.ts";
+import type { FeedbackQueue } from "../queue/index.ts";
+import { operationSpec, validateOperation } from "../spec/validate.ts";
 import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, RATE_PATH, secretList, verifyFeedbackToken } from "./token.ts";
 import { memoryUsesStore, type TokenUsesStore } from "./uses.ts";
 

@@ -4,8 +4,8 @@
 // Web Crypto only (no node: import), so it runs wherever the handler runs. The MAC covers the version prefix, so a
 // later format cannot be confused with this one. Decoding is strict (canonical base64url only): a flipped padding
 // bit in the last character would otherwise decode to the same bytes and still verify.
-import { ParadigmConfigError, ParadigmValidationError, type ValidationIssue } from "../errors.ts";
-import { operationSpec, validateOperation } from "../validate.ts";
+import { ParadigmConfigError, ParadigmValidationError, type ValidationIssue } from "../core/errors.ts";
+import { operationSpec, validateOperation } from "../spec/validate.ts";
 
 export const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
 const VERSION = "v1";

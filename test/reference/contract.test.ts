@@ -3,8 +3,8 @@
 // server's answers before passing it back; a response that breaks the spec becomes a 500 listing the violations.
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createParadigmClient, InternalServerError, NotFoundError, ParadigmAPIError, type ParadigmClient, type RateMediaType } from "../../src/index.ts";
-import { type MockServer, startMock } from "../../src/mock.ts";
+import { createParadigmClient, InternalServerError, NotFoundError, ParadigmAPIError, type ParadigmClient, type RateMediaType } from "../../src/client/index.ts";
+import { type MockServer, startMock } from "../../src/mock/index.ts";
 import { contractViolations, prismVerdict } from "../upstreams.ts";
 import { REFERENCE_KEY, useReference } from "./reference.ts";
 

@@ -1,7 +1,7 @@
 // DRF's own error answers, as the client surfaces them: typed errors whose messages are DRF's words.
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, BadRequestError, NotFoundError, ParadigmAPIError } from "../../src/index.ts";
+import { AuthenticationError, BadRequestError, NotFoundError, ParadigmAPIError } from "../../src/client/index.ts";
 import { REFERENCE_KEY, useReference } from "./reference.ts";
 
 const ref = useReference();

@@ -11,7 +11,7 @@
 //  - in a form or multipart body, "" and null are the same bytes (`comment=`), which DRF stores as null.
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { BadRequestError, type FeedbackInput, ParadigmValidationError, type RateMediaType } from "../../src/index.ts";
+import { BadRequestError, type FeedbackInput, ParadigmValidationError, type RateMediaType } from "../../src/client/index.ts";
 import type { StoredFeedback } from "../reference-server/start.ts";
 import { useReference } from "./reference.ts";
 

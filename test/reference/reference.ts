@@ -1,6 +1,6 @@
 // One reference server per test file: started before the file's tests, reset before each test, closed after.
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createParadigmClient, type ParadigmClient, type ParadigmClientOptions } from "../../src/index.ts";
+import { createParadigmClient, type ParadigmClient, type ParadigmClientOptions } from "../../src/client/index.ts";
 import { REFERENCE_KEY, type ReferenceOptions, type ReferenceServer, type ResetOptions, startReference } from "../reference-server/start.ts";
 
 export { REFERENCE_KEY };

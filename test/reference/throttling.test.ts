@@ -2,7 +2,7 @@
 // deterministic: every 4th request to the rate view is throttled. The client retries a 429 after Retry-After:
 // the server refused before acting, so a retry cannot log a feedback twice.
 import { describe, expect, it } from "vitest";
-import { RateLimitError } from "../../src/index.ts";
+import { RateLimitError } from "../../src/client/index.ts";
 import { useReference } from "./reference.ts";
 
 const ref = useReference({}, { throttleEvery: 4, retryAfter: 1 });

@@ -1,6 +1,6 @@
 // One class tree, rooted at ParadigmError. Everything the client throws is an instance of it.
 // HTTP statuses map to classes in one table (STATUS_CLASSES); messages are built from the body. Whether an
-// error leaves delivery unknown is the delivery rule's answer (src/delivery.ts), not decided here.
+// error leaves delivery unknown is the delivery rule's answer (src/core/delivery.ts), not decided here.
 import { retryAfterMs, statusDelivery } from "./delivery.ts";
 
 export { retryAfterMs, retryDelayMs } from "./delivery.ts";
@@ -20,7 +20,7 @@ export class ParadigmError extends Error {
   /**
    * True when the request may have reached the server and been acted on (a timeout, a reset or an abort after
    * sending, 500/502/504, a 503 without Retry-After). Retrying such a request could log the same feedback twice.
-   * The rule: src/delivery.ts.
+   * The rule: src/core/delivery.ts.
    */
   readonly deliveryUnknown: boolean = false;
 

@@ -1,9 +1,9 @@
 // The one request chain, shared by rate() and by every typed operation on `client.api`:
-//   auth → log → attempt (per-attempt timeout, caller signal) → error mapping → retry (src/delivery.ts's rule).
+//   auth → log → attempt (per-attempt timeout, caller signal) → error mapping → retry (src/core/delivery.ts's rule).
 // Each attempt resends the same body value (a string, FormData or bytes, never a consumed stream),
 // so a retried request carries exactly the bytes of the first one.
-import { connectionDelivery, type Delivery, MAX_TIMER, mayRetry, retryAfterMs, retryDelayMs, statusDelivery } from "./delivery.ts";
-import { errorFromResponse, ParadigmAbortError, ParadigmConfigError, ParadigmConnectionError, ParadigmError, ParadigmTimeoutError } from "./errors.ts";
+import { connectionDelivery, type Delivery, MAX_TIMER, mayRetry, retryAfterMs, retryDelayMs, statusDelivery } from "../core/delivery.ts";
+import { errorFromResponse, ParadigmAbortError, ParadigmConfigError, ParadigmConnectionError, ParadigmError, ParadigmTimeoutError } from "../core/errors.ts";
 import { mergeHeaders, type ResolvedOptions, redactUrl, refusePlainHttp } from "./options.ts";
 
 export interface Outbound {
@@ -136,7 +136,7 @@ export class Transport {
   }
 
   /**
-   * Sends `req`, retrying as src/delivery.ts rules. Resolves with the 2xx response (or, when `throwHttp` is
+   * Sends `req`, retrying as src/core/delivery.ts rules. Resolves with the 2xx response (or, when `throwHttp` is
    * false, the last non-2xx one); rejects with a ParadigmError for everything else.
    */
   async execute(req: Outbound, o: ResolvedOptions = this.o, throwHttp = true): Promise<Delivered> {

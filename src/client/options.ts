@@ -1,8 +1,8 @@
 // Options are normalized once, here. Every default is documented with @default on its option and lives in
 // CLIENT_DEFAULTS; the checks every entry uses for numeric options and plain-http URLs live here too.
-import { sleep } from "./delivery.ts";
-import type { MediaType } from "./encode.ts";
-import { ParadigmConfigError } from "./errors.ts";
+import { sleep } from "../core/delivery.ts";
+import { ParadigmConfigError } from "../core/errors.ts";
+import type { MediaType } from "../spec/encode.ts";
 
 export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
 
@@ -24,7 +24,7 @@ export interface RequestOptions {
   timeoutMs?: number;
   /**
    * Retries after the first attempt, for failures where the server cannot have acted
-   * (429, 408, 503 with Retry-After, a connection refused before sending). The rule: src/delivery.ts.
+   * (429, 408, 503 with Retry-After, a connection refused before sending). The rule: src/core/delivery.ts.
    * @default 2
    */
   maxRetries?: number;

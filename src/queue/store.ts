@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { FeedbackInput, RatePathParams } from "./client.ts";
-import { ParadigmError } from "./errors.ts";
+import type { FeedbackInput, RatePathParams } from "../client/client.ts";
+import { ParadigmError } from "../core/errors.ts";
 
 /** A persisted error: enough to tell the user what happened after a restart. */
 export interface StoredError {

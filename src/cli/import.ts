@@ -12,14 +12,14 @@ import { createHash } from "node:crypto";
 import { accessSync, appendFileSync, constants, createReadStream, existsSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { dirname, resolve as resolvePath } from "node:path";
-import { schemas } from "../generated/operations.ts";
-import type { FeedbackInput, ParadigmClient, RatePathParams } from "./client.ts";
+import { schemas } from "../../generated/operations.ts";
+import type { FeedbackInput, ParadigmClient, RatePathParams } from "../client/client.ts";
+import { formatIssues, ParadigmError, ParadigmValidationError } from "../core/errors.ts";
+import { createFeedbackQueue, type FeedbackQueueOptions, fileStore, ParadigmQueueClosedError, type QueuedFeedback } from "../queue/index.ts";
+import { ParadigmStoreError } from "../queue/store.ts";
+import { RATE_PATH, rateOperation } from "../spec/prepare.ts";
+import type { Schema } from "../spec/validate.ts";
 import { CsvParser, type CsvRecord } from "./csv.ts";
-import { formatIssues, ParadigmError, ParadigmValidationError } from "./errors.ts";
-import { RATE_PATH, rateOperation } from "./prepare.ts";
-import { createFeedbackQueue, type FeedbackQueueOptions, fileStore, ParadigmQueueClosedError, type QueuedFeedback } from "./queue.ts";
-import { ParadigmStoreError } from "./store.ts";
-import type { Schema } from "./validate.ts";
 
 /** The rate operation's path template; `satisfies` makes a rename in the spec a type error here. */
 

@@ -1,10 +1,12 @@
 // createParadigmClient: rate() on a direct hot path, and `api`, openapi-fetch's typed client for every
-// operation in the spec. Both go through the same preparation (src/prepare.ts: validate, then encode) and the
-// same request chain (src/transport.ts): auth, logging, timeout, retries by src/delivery.ts's rule, typed errors.
+// operation in the spec. Both go through the same preparation (src/spec/prepare.ts: validate, then encode) and the
+// same request chain (src/client/transport.ts): auth, logging, timeout, retries by src/core/delivery.ts's rule, typed errors.
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import type { components, paths, Readable, Writable } from "../generated/schema.ts";
-import { fillPath, type MediaType } from "./encode.ts";
-import { ParadigmConfigError, ParadigmError } from "./errors.ts";
+import type { components, paths, Readable, Writable } from "../../generated/schema.ts";
+import { ParadigmConfigError, ParadigmError } from "../core/errors.ts";
+import { fillPath, type MediaType } from "../spec/encode.ts";
+import { checkCall, encodeCall, HTTP_METHODS, type Prepared, prepareCall, RATE_PATH, rateOperation } from "../spec/prepare.ts";
+import { operationSpec } from "../spec/validate.ts";
 import {
   checkBaseUrl,
   mergeRequestOptions,
@@ -14,9 +16,7 @@ import {
   redactUrl,
   resolveOptions,
 } from "./options.ts";
-import { checkCall, encodeCall, HTTP_METHODS, type Prepared, prepareCall, RATE_PATH, rateOperation } from "./prepare.ts";
 import { redact, Transport } from "./transport.ts";
-import { operationSpec } from "./validate.ts";
 
 type BodyContent<Op> = Op extends { requestBody?: { content: infer C } } ? C : never;
 

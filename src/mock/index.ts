@@ -4,8 +4,8 @@
 //   mode "proxy" : Prism forwards to `upstream` and, with `errors`, turns any response that breaks the
 //                  spec into a 500 listing the violations (contract testing against a real server).
 import { fileURLToPath } from "node:url";
-import { ParadigmConfigError } from "./errors.ts";
-import { refusePlainHttp } from "./options.ts";
+import { refusePlainHttp } from "../client/options.ts";
+import { ParadigmConfigError } from "../core/errors.ts";
 
 export interface MockOptions {
   /** Spec file Prism serves. @default the package's generated/openapi.yaml */
@@ -32,7 +32,7 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-export const defaultSpecPath = (): string => fileURLToPath(new URL("../generated/openapi.yaml", import.meta.url));
+export const defaultSpecPath = (): string => fileURLToPath(new URL("../../generated/openapi.yaml", import.meta.url));
 
 function upstreamUrl(raw: string, allowInsecure: boolean): URL {
   let url: URL;

@@ -7,8 +7,8 @@
 //   missing from a form body (BooleanField.default_empty_html), so it is sent empty too, which DRF 3.14 and
 //   3.15 both read as null, as JSON's left-out field is. Which fields these are comes from the body schema.
 
-import { schemas } from "../generated/operations.ts";
-import { ParadigmValidationError } from "./errors.ts";
+import { schemas } from "../../generated/operations.ts";
+import { ParadigmValidationError } from "../core/errors.ts";
 import type { Schema } from "./validate.ts";
 
 export type MediaType = "application/json" | "application/x-www-form-urlencoded" | "multipart/form-data";

@@ -6,8 +6,11 @@ import { readFileSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createParadigmClient, type FeedbackInput, type ParadigmClient, type RateMediaType, type RatePathParams } from "./client.ts";
-import { formatIssues, ParadigmConfigError, ParadigmError, ParadigmValidationError } from "./errors.ts";
+import { createParadigmClient, type FeedbackInput, type ParadigmClient, type RateMediaType, type RatePathParams } from "../client/client.ts";
+import { isIntegerAtLeast } from "../client/options.ts";
+import { formatIssues, ParadigmConfigError, ParadigmError, ParadigmValidationError } from "../core/errors.ts";
+import { RATE_PATH } from "../spec/prepare.ts";
+import { operationSpec, type Schema } from "../spec/validate.ts";
 import {
   formatOf,
   type ImportFormat,
@@ -19,9 +22,6 @@ import {
   runImport,
   typeCell,
 } from "./import.ts";
-import { isIntegerAtLeast } from "./options.ts";
-import { RATE_PATH } from "./prepare.ts";
-import { operationSpec, type Schema } from "./validate.ts";
 
 /** Exit codes; printed by --help from this table. */
 export const EXIT = {
@@ -419,7 +419,7 @@ async function mock(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse("mock", argv);
   if (values.help) return say(io.stdout, `${helpText("mock")}\n`, code("ok"));
   if (positionals.length) throw new UsageError(`mock takes no positional arguments`);
-  const { startMock } = await import("./mock.ts");
+  const { startMock } = await import("../mock/index.ts");
   let server: Awaited<ReturnType<typeof startMock>>;
   try {
     server = await startMock({ port: int("port", values.port as string | undefined, 0) ?? 0, host: (values.host as string | undefined) ?? "127.0.0.1" });
@@ -449,8 +449,8 @@ async function mock(argv: string[], io: Io): Promise<number> {
 }
 
 function version(): string {
-  // ../package.json from both src/cli.ts and dist/cli.js.
-  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  // ../package.json from both src/cli/index.ts and dist/cli.js.
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 /** Runs the CLI with `argv` (no node/script prefix); resolves with the exit code. Never throws. */

@@ -2,17 +2,17 @@
 //
 // Each item is validated when enqueued (the same spec-derived validator as rate()), then delivered in the
 // background by at most `concurrency` workers. Failures that prove nothing was logged (429, 408, 503 with
-// Retry-After, connection refused: src/delivery.ts's rule, as rate()'s) are retried by the queue itself, and a server's Retry-After pauses the
+// Retry-After, connection refused: src/core/delivery.ts's rule, as rate()'s) are retried by the queue itself, and a server's Retry-After pauses the
 // whole queue, not just one item: a rate limit is about the client, not the request. Everything else settles
 // the item as failed, and the item is kept (with its error) until the caller retries or drops it.
 import { randomBytes } from "node:crypto";
-import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams, RateResult } from "./client.ts";
-import { errorDelivery, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "./delivery.ts";
-import { ParadigmAPIError, ParadigmError, ParadigmValidationError } from "./errors.ts";
-import { finiteAtLeast, integerAtLeast, oneOf } from "./options.ts";
-import { rateOperation } from "./prepare.ts";
+import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams, RateResult } from "../client/client.ts";
+import { finiteAtLeast, integerAtLeast, oneOf } from "../client/options.ts";
+import { errorDelivery, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
+import { ParadigmAPIError, ParadigmError, ParadigmValidationError } from "../core/errors.ts";
+import { rateOperation } from "../spec/prepare.ts";
+import { type OperationSpec, validateOperation } from "../spec/validate.ts";
 import type { FeedbackStore, StoredError, StoredFeedback } from "./store.ts";
-import { type OperationSpec, validateOperation } from "./validate.ts";
 
 export {
   type FeedbackStore,
@@ -273,7 +273,7 @@ const toStored = (e: ParadigmError): StoredError => ({
   deliveryUnknown: e.deliveryUnknown,
 });
 
-/** Whether a failure proves the server did not log the item, so sending it again cannot duplicate it (src/delivery.ts's "safe"). */
+/** Whether a failure proves the server did not log the item, so sending it again cannot duplicate it (src/core/delivery.ts's "safe"). */
 export function isSafeToRetry(e: ParadigmError): boolean {
   return errorDelivery(e) === "safe";
 }

@@ -1,7 +1,7 @@
 // Validation before sending, driven by generated/operations.ts (emitted from the spec at generate
 // time). No limit is written here: a new `maxLength` in the spec is enforced after `npm run generate`.
-import { operations, patterns, schemas } from "../generated/operations.ts";
-import type { ValidationIssue } from "./errors.ts";
+import { operations, patterns, schemas } from "../../generated/operations.ts";
+import type { ValidationIssue } from "../core/errors.ts";
 
 /** The subset of JSON Schema that scripts/generate.mjs keeps. */
 export interface Schema {

@@ -1,8 +1,8 @@
-// The one preparation path: a call is validated against its operation (src/validate.ts), then its body is encoded
-// (src/encode.ts). rate() and every client.api operation pass here, so they accept and refuse the same bodies.
-import type { paths } from "../generated/schema.ts";
+// The one preparation path: a call is validated against its operation (src/spec/validate.ts), then its body is encoded
+// (src/spec/encode.ts). rate() and every client.api operation pass here, so they accept and refuse the same bodies.
+import type { paths } from "../../generated/schema.ts";
+import { ParadigmConfigError, ParadigmValidationError } from "../core/errors.ts";
 import { encodeBody } from "./encode.ts";
-import { ParadigmConfigError, ParadigmValidationError } from "./errors.ts";
 import { type OperationSpec, type Outgoing, operationSpec, validateOperation } from "./validate.ts";
 
 /** The rate operation's path template, as the spec and the generated tables key it. */
