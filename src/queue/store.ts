@@ -111,9 +111,6 @@ function advance(last: string | number | undefined, ref: string | number | undef
   return ref;
 }
 
-/** What compaction writes for an item, in bytes: its add record plus its send or fail record. */
-const lineBytes = (r: StoreRecord) => Buffer.byteLength(JSON.stringify(r)) + 1;
-
 /** A live item as the store keeps it: what the snapshot shows, plus the bytes it costs in a compacted file. */
 type Live = StoredFeedback & { bytes: number; stateBytes: number };
 
@@ -214,7 +211,8 @@ class FileStore implements FeedbackStore {
         for (let nl = buf.indexOf(10, start); nl !== -1 && nl < filled; nl = buf.indexOf(10, start)) {
           lineNo++;
           const line = buf.toString("utf8", start, nl);
-          end += nl + 1 - start;
+          const lineBytes = nl + 1 - start;
+          end += lineBytes;
           start = nl + 1;
           if (!line.trim()) continue;
           let record: StoreRecord;
@@ -223,7 +221,7 @@ class FileStore implements FeedbackStore {
           } catch {
             throw new ParadigmStoreError(`The outbox ${this.path} is corrupt at line ${lineNo}; it was not written by this library, or was edited.`);
           }
-          this.#apply(record);
+          this.#apply(record, lineBytes);
         }
         carry = filled - start;
         buf.copy(buf, 0, start, filled);
@@ -275,10 +273,10 @@ class FileStore implements FeedbackStore {
     return { items, meta: this.#meta, lastRef: this.#lastRef };
   }
 
-  #apply(r: StoreRecord): void {
+  // `bytes`: the record's line as written, what compaction will write again for it while it is live.
+  #apply(r: StoreRecord, bytes: number): void {
     if (r.op === "add") {
       if (!this.#items.has(r.id)) {
-        const bytes = lineBytes(r);
         this.#items.set(r.id, {
           id: r.id,
           feedbackTypeId: r.feedback_type_id,
@@ -316,7 +314,7 @@ class FileStore implements FeedbackStore {
       item.state = "failed";
       item.error = r.error;
     }
-    if (r.op === "send" || r.op === "fail") item.stateBytes = lineBytes(r);
+    if (r.op === "send" || r.op === "fail") item.stateBytes = bytes;
     this.#liveBytes += item.stateBytes;
   }
 
@@ -375,7 +373,7 @@ class FileStore implements FeedbackStore {
           continue;
         }
         for (const j of batch) {
-          this.#apply(j.record);
+          this.#apply(j.record, Buffer.byteLength(j.line));
           j.resolve();
         }
         // Compact by size while running, so the log stays proportional to what is unsettled.
