@@ -2,12 +2,22 @@
 //   types      npm run test:types      the type tests (*.test-d.ts), compiled only
 //   unit       npm run test:unit       behaviour of src/ against the in-process Prism mock: the inner loop
 //   pipeline   npm run test:pipeline   generate / spec:update / regenerated types, in scratch copies of the repo
-//   load       npm run test:load       thousands of requests, child processes, SIGKILL and resume
+//   load       npm run test:load       child processes (the CLI, SIGKILL and resume), long randomized runs, thousands of requests
 //   reference  npm run test:reference  the Django REST framework reference server (test/reference-server/)
 import { defineConfig } from "vitest/config";
 
 const PIPELINE = ["test/generate-*.test.ts", "test/spec-update.test.ts", "test/regenerate-types.test.ts", "test/docs.test.ts"];
-const LOAD = ["test/queue-load.test.ts", "test/cli-import.test.ts", "test/load-*.test.ts"];
+// Child processes (the CLI, SIGKILL and restart), long randomized runs and thousands of requests.
+const LOAD = [
+  "test/outbox-model.test.ts",
+  "test/properties.test.ts",
+  "test/queue-load.test.ts",
+  "test/queue-crash.test.ts",
+  "test/queue-readme.test.ts",
+  "test/cli.test.ts",
+  "test/cli-import.test.ts",
+  "test/logs-stderr.test.ts",
+];
 
 export default defineConfig({
   test: {
@@ -33,7 +43,7 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: "pipeline", include: PIPELINE, testTimeout: 180_000 } },
-      { extends: true, test: { name: "load", include: LOAD, testTimeout: 120_000 } },
+      { extends: true, test: { name: "load", include: LOAD, globalSetup: ["test/global-setup.ts"], testTimeout: 120_000 } },
       {
         extends: true,
         test: {
