@@ -174,8 +174,8 @@ function npmRun(root, script, args = []) {
   const [cmd, pre] = npm && /\.c?js$/.test(npm) ? [process.execPath, [npm]] : ["npm", []];
   const argv = [...pre, "run", script, ...(args.length ? ["--", ...args] : [])];
   return new Promise((done) => {
-    // PARADIGM_SPEC_UPDATE lets a test suite run inside this step skip tests that would start another update.
-    const child = spawn(cmd, argv, { cwd: root, env: { ...noColor, PARADIGM_SPEC_UPDATE: "1" } });
+    // The tests step runs the unit tier only (vitest project "unit"), which starts no other update.
+    const child = spawn(cmd, argv, { cwd: root, env: noColor });
     let output = "";
     child.stdout.on("data", (b) => {
       output += b;
