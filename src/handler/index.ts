@@ -5,8 +5,9 @@
 import type { FeedbackInput, ParadigmClient, RateOptions } from "../client/client.ts";
 import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../core/errors.ts";
 import type { FeedbackQueue } from "../queue/index.ts";
-import { operationSpec, validateOperation } from "../spec/validate.ts";
-import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, RATE_PATH, secretList, verifyFeedbackToken } from "./token.ts";
+import { rateOperation } from "../spec/prepare.ts";
+import { validateOperation } from "../spec/validate.ts";
+import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, secretList, verifyFeedbackToken } from "./token.ts";
 import { memoryUsesStore, type TokenUsesStore } from "./uses.ts";
 
 export { type NodeRequestLike, type NodeResponseLike, toNodeListener } from "./node.ts";
@@ -137,8 +138,7 @@ export function createFeedbackHandler(options: FeedbackHandlerOptions): (request
   const allowed = origins(options.allowedOrigins);
   const uses = options.usesStore ?? memoryUsesStore();
   const rateOptions: RateOptions = { maxRetries: 0, ...options.rateOptions };
-  const spec = operationSpec("POST", RATE_PATH);
-  if (!spec) throw new ParadigmConfigError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
+  const spec = rateOperation();
   // Imported once, lazily (importKey is async); a failure is retried on the next request.
   let keys: Promise<CryptoKey[]> | undefined;
   const getKeys = () => {

@@ -5,9 +5,9 @@
 // later format cannot be confused with this one. Decoding is strict (canonical base64url only): a flipped padding
 // bit in the last character would otherwise decode to the same bytes and still verify.
 import { ParadigmConfigError, ParadigmValidationError, type ValidationIssue } from "../core/errors.ts";
-import { operationSpec, validateOperation } from "../spec/validate.ts";
+import { rateOperation } from "../spec/prepare.ts";
+import { validateOperation } from "../spec/validate.ts";
 
-export const RATE_PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
 const VERSION = "v1";
 /** Tokens longer than this are refused before any crypto (a token for one completion is ~150 characters). */
 export const MAX_TOKEN_CHARS = 2048;
@@ -75,15 +75,9 @@ export function hmacKeys(secrets: readonly string[]): Promise<CryptoKey[]> {
   return Promise.all(secrets.map((s) => crypto.subtle.importKey("raw", enc.encode(s), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"])));
 }
 
-const rateSpec = () => {
-  const spec = operationSpec("POST", RATE_PATH);
-  if (!spec) throw new ParadigmConfigError(`The generated operation table has no POST ${RATE_PATH}; rerun npm run generate.`);
-  return spec;
-};
-
 /** The spec's checks on the path parameters: what a token names must be what rate() could send. */
 function checkScope(completionId: unknown, feedbackTypeIds: unknown): ValidationIssue[] {
-  const spec = rateSpec();
+  const spec = rateOperation();
   const issues: ValidationIssue[] = [];
   if (!Array.isArray(feedbackTypeIds) || feedbackTypeIds.length === 0) {
     issues.push({ path: "$.feedbackTypeIds", message: "must be a non-empty array of feedback type ids" });
