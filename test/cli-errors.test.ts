@@ -9,11 +9,11 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, type Io, main } from "../src/cli/index.ts";
+import { EXIT, type Io } from "../src/cli/index.ts";
 import { ParadigmError } from "../src/core/errors.ts";
 import { startMock } from "../src/mock/index.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
-import { spawnCli } from "./fixtures/spawn-cli.ts";
+import { runMain, spawnCli } from "./fixtures/spawn-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-cli-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,22 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function cli(argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<Io> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    tty: false,
-    env: { PARADIGM_API_KEY: "errors-key", PARADIGM_BASE_URL: server.url, ...env },
-    ...extra,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<Io> = {}) =>
+  runMain(argv, { PARADIGM_API_KEY: "errors-key", PARADIGM_BASE_URL: server.url, ...env }, extra);
 
 const exit = (k: keyof typeof EXIT) => EXIT[k][0];
 let n = 0;

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ratingFields } from "../src/cli/import.ts";
-import { EXIT, helpText, type Io, main } from "../src/cli/index.ts";
+import { EXIT, helpText, type Io } from "../src/cli/index.ts";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
-import { spawnCli } from "./fixtures/spawn-cli.ts";
+import { runMain, spawnCli } from "./fixtures/spawn-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,23 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Runs main() in this process with captured output. */
-async function cli(argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<Io> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    tty: false,
-    env: { PARADIGM_API_KEY: "cli-key", PARADIGM_BASE_URL: server.url, ...env },
-    ...extra,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<Io> = {}) =>
+  runMain(argv, { PARADIGM_API_KEY: "cli-key", PARADIGM_BASE_URL: server.url, ...env }, extra);
 
 /** A server answering every request with `status`. */
 async function answering(status: number) {

@@ -1,18 +1,16 @@
 // The README's queue example, run as written (issue 11, finding 12): the block is taken from README.md, its
 // package imports pointed at src/, its `declare const ratings` given a list, and it is run in a child
 // process against a loopback counting server, twice on the same outbox, as a restart would.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type CountingServer, startCountingServer } from "./fixtures/counting-server.ts";
+import { spawnTs } from "./fixtures/spawn-cli.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const DECLARE = /^declare const ratings: .*$/m;
 // The child runs in a scratch directory, so tsx is named by path rather than resolved from there.
-const TSX = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
 function readmeQueueExample(): string {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -42,21 +40,11 @@ it("the README's queue example is idempotent: run twice on the same outbox, the 
   const ratings = Array.from({ length: 300 }, (_, i) => ({ typeId: 1 + (i % 3), completionId: `cmpl-${i}`, thumbsUp: i % 2 === 0 }));
   // Asynchronous: the counting server answers from this process, so it must not be blocked while the child runs.
   const run = async () => {
-    const child = spawn(process.execPath, ["--import", TSX, script], {
+    const { code, stdout, stderr } = await spawnTs(script, [], {
       cwd: dir, // the example's fileStore("feedback-outbox.jsonl") lands here
-      env: { ...process.env, PARADIGM_API_KEY: "readme-key", PARADIGM_BASE_URL: server.url, RATINGS: JSON.stringify(ratings) },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { PARADIGM_API_KEY: "readme-key", PARADIGM_BASE_URL: server.url, RATINGS: JSON.stringify(ratings) },
       timeout: 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    }).done;
     expect(stderr).toBe("");
     expect(code).toBe(0);
     return stdout;
