@@ -13,7 +13,7 @@ it("renders every public library entry, opens on the README, and shows only tags
   expect(r.status, r.stdout + r.stderr).toBe(0);
 
   // One TypeDoc module per library entry declared in tsdown.config.ts (the CLI is a command, not a module).
-  for (const entry of ["index", "mock", "queue"]) expect(existsSync(join(OUT, "client", "modules", `${entry}.html`)), entry).toBe(true);
+  for (const entry of ["client", "mock", "queue", "handler", "browser"]) expect(existsSync(join(OUT, "client", "modules", `${entry}.html`)), entry).toBe(true);
   const landing = readFileSync(join(OUT, "client", "index.html"), "utf8");
   expect(landing).toContain("Quick start");
 

@@ -140,7 +140,7 @@ describe("npm run spec:update on a scratch clone", () => {
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/dry run in a scratch copy/);
     expect(r.out).toMatch(/FAILED at step 5\/6 "typecheck": `npm run typecheck` exited with 2: the regenerated types break code that uses them\./);
-    expect(r.out).toMatch(/Why:\n(?:src\/.*\n)*src\/\w+\.ts\(\d+,\d+\): error TS\d+: .*\/api\/v2\/rate\/\{feedback_type_id\}\/\{completion_id\}/);
+    expect(r.out).toMatch(/Why:\n(?:src\/.*\n)*src\/[\w/]+\.ts\(\d+,\d+\): error TS\d+: .*\/api\/v2\/rate\/\{feedback_type_id\}\/\{completion_id\}/);
     expect(r.out).toMatch(/!! {2}MAJOR \(BREAKING\) SPEC CHANGE/);
     expect(r.out).toMatch(/dry run FAILED \(see above\); nothing in .* was changed\./);
     expect(r.out).not.toContain("The tree now has the new spec");

@@ -7,7 +7,7 @@ import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../core
 import type { FeedbackQueue } from "../queue/index.ts";
 import { rateOperation } from "../spec/prepare.ts";
 import { validateOperation } from "../spec/validate.ts";
-import { type FeedbackSecret, type FeedbackTokenClaims, hmacKeys, secretList, verifyFeedbackToken } from "./token.ts";
+import { type CompletionId, type FeedbackSecret, type FeedbackTokenClaims, type FeedbackTypeId, hmacKeys, secretList, verifyFeedbackToken } from "./token.ts";
 import { memoryUsesStore, type TokenUsesStore } from "./uses.ts";
 
 export { type NodeRequestLike, type NodeResponseLike, toNodeListener } from "./node.ts";
@@ -17,14 +17,14 @@ export { memoryUsesStore, type TokenUsesStore } from "./uses.ts";
 /** What the browser posts: `{ token, feedbackTypeId, feedback }` (see paradigm-client/browser). */
 export interface FeedbackRequestBody {
   token: string;
-  feedbackTypeId: number;
+  feedbackTypeId: FeedbackTypeId;
   feedback: FeedbackInput;
 }
 
 /** One accepted feedback, as given to `onFeedback` after it was forwarded (or enqueued). */
 export interface AcceptedFeedback {
-  completionId: string;
-  feedbackTypeId: number;
+  completionId: CompletionId;
+  feedbackTypeId: FeedbackTypeId;
   feedback: FeedbackInput;
   token: FeedbackTokenClaims;
   request: Request;
@@ -214,8 +214,10 @@ export function createFeedbackHandler(options: FeedbackHandlerOptions): (request
     const completionId = own("completionId");
     if (completionId !== undefined && completionId !== claims.completionId)
       return problem(403, "The token is for another completion", cors, { code: "token_scope" });
-    const feedbackTypeId = own("feedbackTypeId");
-    if (typeof feedbackTypeId !== "number" || !Number.isSafeInteger(feedbackTypeId)) return problem(400, "feedbackTypeId must be an integer", cors);
+    // Typed by the spec's rule for the path parameter (an integer today), then scoped by the token.
+    const feedbackTypeId = own("feedbackTypeId") as FeedbackTypeId;
+    const idIssues = validateOperation(spec, { path: { feedback_type_id: feedbackTypeId, completion_id: claims.completionId } });
+    if (feedbackTypeId === undefined || idIssues.length) return problem(400, "feedbackTypeId is not a feedback type id", cors);
     if (!claims.feedbackTypeIds.includes(feedbackTypeId)) return problem(403, "The token does not allow this feedback type", cors, { code: "token_scope" });
     const feedback = own("feedback");
     if (feedback === undefined) return problem(400, "feedback is required", cors);

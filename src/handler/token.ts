@@ -4,6 +4,7 @@
 // Web Crypto only (no node: import), so it runs wherever the handler runs. The MAC covers the version prefix, so a
 // later format cannot be confused with this one. Decoding is strict (canonical base64url only): a flipped padding
 // bit in the last character would otherwise decode to the same bytes and still verify.
+import type { RatePathParams } from "../client/client.ts";
 import { ParadigmConfigError, ParadigmValidationError, type ValidationIssue } from "../core/errors.ts";
 import { rateOperation } from "../spec/prepare.ts";
 import { validateOperation } from "../spec/validate.ts";
@@ -14,15 +15,19 @@ export const MAX_TOKEN_CHARS = 2048;
 /** Shortest secret accepted: 32 characters, e.g. `openssl rand -base64 32` (44). */
 export const MIN_SECRET_CHARS = 32;
 
+/** A completion id and a feedback type id, typed as the spec's rate path parameters. */
+export type CompletionId = RatePathParams["completion_id"];
+export type FeedbackTypeId = RatePathParams["feedback_type_id"];
+
 /** One secret, or several for rotation: the first signs, any of them verifies. */
 export type FeedbackSecret = string | readonly [string, ...string[]];
 
 export interface SignFeedbackTokenOptions {
   secret: FeedbackSecret;
   /** The completion the token is for; the handler forwards to this completion only. */
-  completionId: string;
+  completionId: CompletionId;
   /** The feedback types the token may post (e.g. thumbs and a rating). At least one. */
-  feedbackTypeIds: readonly number[];
+  feedbackTypeIds: readonly FeedbackTypeId[];
   /** Lifetime in seconds. @default 10800 (3 hours) */
   expiresInSeconds?: number;
   /** How many feedbacks the token may post in all; unlimited when left out. Counted by the handler's `usesStore`. */
@@ -31,8 +36,8 @@ export interface SignFeedbackTokenOptions {
 
 /** What a verified token allows. */
 export interface FeedbackTokenClaims {
-  completionId: string;
-  feedbackTypeIds: number[];
+  completionId: CompletionId;
+  feedbackTypeIds: FeedbackTypeId[];
   /** Expiry, Unix seconds. */
   expiresAt: number;
   maxUses: number | undefined;
@@ -151,11 +156,10 @@ export async function verifyFeedbackToken(token: string, keys: readonly CryptoKe
     return { ok: false, reason: "malformed" };
   }
   // Signed by us, so well-formed unless a secret was shared with something else: checked anyway.
+  // The ids are checked by the spec's rules for the path parameters, so a spec change of their types needs no edit.
   const types = c.t;
   if (
-    typeof c.c !== "string" ||
-    !Array.isArray(types) ||
-    !types.every((t) => Number.isSafeInteger(t)) ||
+    checkScope(c.c, types).length > 0 ||
     !Number.isSafeInteger(c.e) ||
     (c.u !== undefined && !positiveInt(c.u)) ||
     (c.u !== undefined) !== (typeof c.n === "string")
@@ -165,8 +169,8 @@ export async function verifyFeedbackToken(token: string, keys: readonly CryptoKe
   return {
     ok: true,
     claims: {
-      completionId: c.c,
-      feedbackTypeIds: types as number[],
+      completionId: c.c as CompletionId,
+      feedbackTypeIds: types as FeedbackTypeId[],
       expiresAt: c.e as number,
       maxUses: c.u as number | undefined,
       id: c.n as string | undefined,
