@@ -173,7 +173,7 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
   };
   // The same calls against paradigm-client's emitted declarations: what an npm consumer type-checks
   // (with skipLibCheck, as here). `ours` above checks src/*.ts itself, as this repo's own code does.
-  const decl = ours.replace('"../src/client/index.ts"', '"../decl/src/index.ts"');
+  const decl = ours.replace('"../src/client/index.ts"', '"../decl/src/client/index.ts"');
   for (const [name, text] of [
     ["bare", bare],
     ["ours", ours],
