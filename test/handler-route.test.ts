@@ -302,6 +302,28 @@ describe("upstream failures", () => {
     expect(upstream).toHaveLength(2);
   });
 
+  it("an upstream answer that may have logged the feedback keeps the use and says delivery is unknown", async () => {
+    for (const reply of [{ status: 503 }, { status: 500 }, { status: 504 }]) {
+      const { handler, upstream } = setUp({ replies: [reply] });
+      const t = await token({ maxUses: 1 });
+      const res = await read(await handler(post({ token: t, feedbackTypeId: 3, feedback: { flag: true } })));
+      expect(res.status, String(reply.status)).toBe(reply.status === 503 ? 503 : 502);
+      expect(res.json, String(reply.status)).toMatchObject({ code: "delivery_unknown" });
+      // The use is not given back: a retry of a feedback the server may have logged would log it twice.
+      expect((await handler(post({ token: t, feedbackTypeId: 3, feedback: { flag: true } }))).status).toBe(403);
+      expect(upstream).toHaveLength(1);
+    }
+  });
+
+  it("a 408 (the server never got the whole request) is safe to retry: 503 and the use given back", async () => {
+    const { handler, upstream } = setUp({ replies: [{ status: 408 }] });
+    const t = await token({ maxUses: 1 });
+    const res = await handler(post({ token: t, feedbackTypeId: 3, feedback: { flag: true } }));
+    expect(res.status).toBe(503);
+    expect((await handler(post({ token: t, feedbackTypeId: 3, feedback: { flag: true } }))).status).toBe(204);
+    expect(upstream).toHaveLength(2);
+  });
+
   it("other upstream errors → 502, and no answer carries the key, upstream text or a stack", async () => {
     const leaky = (status: number) => ({
       status,
@@ -312,7 +334,11 @@ describe("upstream failures", () => {
       const { handler } = setUp({ replies: [reply] });
       const res = await read(await handler(post({ token: await token(), feedbackTypeId: 3, feedback: { flag: true } })));
       expect(res.status).toBe(502);
-      expect(res.json).toEqual({ type: "about:blank", title: "The feedback could not be logged", status: 502 });
+      expect(res.json).toEqual(
+        reply.status >= 500
+          ? { type: "about:blank", title: "The feedback may have been logged; do not send it again", status: 502, code: "delivery_unknown" }
+          : { type: "about:blank", title: "The feedback could not be logged", status: 502 },
+      );
       const everything = res.text + JSON.stringify([...res.headers]);
       for (const secret of [KEY, "upstream-secret-detail", "Traceback", "at ", SECRET]) expect(everything).not.toContain(secret);
     }

@@ -3,6 +3,7 @@
 // Web Crypto and the Fetch API only (no node: import): Node ≥ 20, Deno, Bun, Workers-style runtimes.
 // Every refusal happens before anything is sent upstream, and no response carries upstream detail, a key or a stack.
 import type { FeedbackInput, ParadigmClient, RateOptions } from "../client/client.ts";
+import { statusDelivery } from "../core/delivery.ts";
 import { ParadigmConfigError, retryAfterMs, type ValidationIssue } from "../core/errors.ts";
 import type { FeedbackQueue } from "../queue/index.ts";
 import { rateOperation } from "../spec/prepare.ts";
@@ -249,21 +250,30 @@ export function createFeedbackHandler(options: FeedbackHandlerOptions): (request
       else await (queue as Pick<FeedbackQueue, "enqueue">).enqueue(feedbackTypeId, claims.completionId, input);
     } catch (e) {
       // Matched by shape, not instanceof: the client may come from the other module format (ESM vs CommonJS).
-      const err = (e ?? {}) as { name?: unknown; status?: unknown; deliveryUnknown?: unknown };
-      const retryable =
-        err.status === 429 ||
-        err.status === 503 ||
-        err.name === "ParadigmQueueFullError" ||
-        err.name === "ParadigmQueueClosedError" ||
-        (err.name === "ParadigmConnectionError" && err.deliveryUnknown === false);
-      if (retryable) {
+      const err = (e ?? {}) as { name?: unknown; status?: unknown; headers?: unknown; deliveryUnknown?: unknown };
+      if (err.name === "ParadigmValidationError") {
+        await giveBack();
+        return problem(400, "Invalid feedback", cors);
+      }
+      // The client's delivery rule (src/core/delivery.ts) decides; the queue's own refusals mean nothing was sent.
+      const delivery =
+        typeof err.status === "number" && err.headers instanceof Headers
+          ? statusDelivery(err.status, err.headers)
+          : err.deliveryUnknown === true
+            ? "unknown"
+            : err.name === "ParadigmConnectionError" || err.name === "ParadigmQueueFullError" || err.name === "ParadigmQueueClosedError"
+              ? "safe"
+              : "final";
+      if (delivery === "safe") {
         // Nothing was logged: the use is given back so the browser's retry can succeed.
         await giveBack();
         return problem(503, "Feedback is unavailable, try again later", { ...cors, "retry-after": retryAfterSeconds(e, 5) });
       }
-      if (err.name === "ParadigmValidationError") {
-        await giveBack();
-        return problem(400, "Invalid feedback", cors);
+      if (delivery === "unknown") {
+        // The server may have logged it: the use stays spent, and the page is told not to resend.
+        const title = "The feedback may have been logged; do not send it again";
+        if (err.status === 503) return problem(503, title, { ...cors, "retry-after": retryAfterSeconds(e, 5) }, { code: "delivery_unknown" });
+        return problem(502, title, cors, { code: "delivery_unknown" });
       }
       return problem(502, "The feedback could not be logged", cors);
     }
