@@ -6,10 +6,11 @@ import { createFeedbackQueue } from "../src/queue/index.ts";
 
 type Answer = [status: number, headers?: Record<string, string>];
 
-/** A client whose fetch answers `answer` to every request, counting them; retries wait for nothing. */
-function counting([status, headers = {}]: Answer) {
+/** A client whose fetch answers `answers` in turn (the last one from then on), counting requests; retries wait for nothing. */
+function counting(...answers: Answer[]) {
   const seen = { requests: 0 };
   const fetch: typeof globalThis.fetch = async () => {
+    const [status, headers = {}] = answers[Math.min(seen.requests, answers.length - 1)] as Answer;
     seen.requests++;
     return new Response(null, { status, headers });
   };
@@ -17,8 +18,8 @@ function counting([status, headers = {}]: Answer) {
   return { seen, client };
 }
 
-async function viaClient(answer: Answer, retryUnknownDelivery: boolean) {
-  const { seen, client } = counting(answer);
+async function viaClient(answer: Answer | Answer[], retryUnknownDelivery: boolean) {
+  const { seen, client } = counting(...(typeof answer[0] === "number" ? [answer as Answer] : (answer as Answer[])));
   const error = await client.rate(3, "c", { value: 1 }, { maxRetries: 2, retryUnknownDelivery }).then(
     () => undefined,
     (e: ParadigmError) => e,
@@ -26,8 +27,8 @@ async function viaClient(answer: Answer, retryUnknownDelivery: boolean) {
   return { requests: seen.requests, deliveryUnknown: error?.deliveryUnknown };
 }
 
-async function viaQueue(answer: Answer, retryUnknownDelivery: boolean) {
-  const { seen, client } = counting(answer);
+async function viaQueue(answer: Answer | Answer[], retryUnknownDelivery: boolean) {
+  const { seen, client } = counting(...(typeof answer[0] === "number" ? [answer as Answer] : (answer as Answer[])));
   const q = createFeedbackQueue(client, { maxRetries: 2, retryUnknownDelivery, sleep: async () => {} });
   const item = await q.enqueue(3, "c", { value: 1 });
   const outcome = await item.outcome;
@@ -50,6 +51,12 @@ describe("one delivery rule for the client and the queue", () => {
   it("retries a 408 by default, and says the server did not act on it (RFC 9110: the request never fully arrived)", async () => {
     expect(await viaClient([408], false)).toEqual({ requests: 3, deliveryUnknown: false });
     expect(await viaQueue([408], false)).toEqual({ requests: 3, deliveryUnknown: false });
+  });
+
+  it("stays delivery-unknown after an attempt that may have landed, even when a later attempt is refused", async () => {
+    const answers: Answer[] = [[500], [400]];
+    expect(await viaClient(answers, true)).toEqual({ requests: 2, deliveryUnknown: true });
+    expect(await viaQueue(answers, true)).toEqual({ requests: 2, deliveryUnknown: true });
   });
 
   it("never retries a 500 unless retryUnknownDelivery is on", async () => {

@@ -320,6 +320,29 @@ describe("timeouts: a hung server cannot hang rate() past timeoutMs", () => {
     expect(delays).toHaveLength(1);
   });
 
+  it("keeps deliveryUnknown once an attempt may have been delivered, whatever a later attempt says", async () => {
+    // Attempt 1 times out (may have been logged), attempt 2 is refused with a 400: the call as a whole is unknown.
+    const { server, rate } = await scenario([hang, reply(400, { tag: ["bad"] })]);
+    const err = await failure(rate({ timeoutMs: 300, retryUnknownDelivery: true }));
+    expect(err.name).toBe("BadRequestError");
+    expect(err.deliveryUnknown).toBe(true);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("an abort while waiting to retry after an unknown attempt says delivery is unknown", async () => {
+    const ctrl = new AbortController();
+    const { server, client } = await scenario([hang, reply(200)], {
+      sleep: async () => {
+        ctrl.abort(new Error("stop"));
+        throw new Error("stop");
+      },
+    });
+    const err = await failure(client.rate(3, "cmpl-1", { flag: true }, { timeoutMs: 300, retryUnknownDelivery: true, signal: ctrl.signal }));
+    expect(err).toBeInstanceOf(ParadigmAbortError);
+    expect(err.deliveryUnknown).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])("refuses timeoutMs %s before sending", async (timeoutMs) => {
     const { server, rate } = await scenario([reply(200)]);
     await expect(rate({ timeoutMs })).rejects.toMatchObject({ name: "ParadigmConfigError", message: expect.stringMatching(/^timeoutMs must be/) });

@@ -145,17 +145,21 @@ export class Transport {
     // A FormData body's Content-Type is fetch's to write: only it knows the boundary.
     if (req.body instanceof FormData) delete headers["content-type"];
     headers.authorization = o.auth;
+    // Once an attempt may have been delivered, the call stays "delivery unknown" whatever later attempts say.
+    let unknown = false;
     for (let attempt = 0; ; attempt++) {
-      if (req.signal?.aborted) throw new ParadigmAbortError("The call was aborted before it was sent.", { cause: req.signal.reason });
+      if (req.signal?.aborted) throw new ParadigmAbortError("The call was aborted before it was sent.", { cause: req.signal.reason, deliveryUnknown: unknown });
       if (o.logLevel >= 4) {
         this.#log(4, "debug", `→ ${req.method} ${req.url} (attempt ${attempt + 1})`, { headers: { ...headers, authorization: "Bearer [REDACTED]" } });
       }
       const outcome = await this.#attempt(req, headers, o, attempt);
       if (!("error" in outcome)) return { ...outcome, attempts: attempt + 1 };
+      unknown ||= outcome.delivery === "unknown";
       if (!mayRetry(outcome.delivery, o.retryUnknownDelivery) || attempt >= o.maxRetries) {
         // client.api hands a non-2xx answer back as `error` rather than throwing it.
         if (!throwHttp && outcome.answer) return { ...outcome.answer(), attempts: attempt + 1 };
         this.#log(1, "error", `${req.method} ${req.url} failed: ${outcome.error.message}`);
+        if (unknown) (outcome.error as { deliveryUnknown: boolean }).deliveryUnknown = true;
         throw outcome.error;
       }
       const delay = retryDelayMs(attempt, outcome.serverDelay, o.maxRetryDelayMs);
@@ -163,7 +167,7 @@ export class Transport {
       try {
         await race(o.sleep(delay, req.signal), req.signal);
       } catch (e) {
-        throw new ParadigmAbortError("The call was aborted while waiting to retry.", { cause: e });
+        throw new ParadigmAbortError("The call was aborted while waiting to retry.", { cause: e, deliveryUnknown: unknown });
       }
     }
   }

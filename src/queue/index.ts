@@ -214,6 +214,8 @@ export interface FeedbackQueue {
 
 class Item implements QueuedFeedback {
   attempts = 0;
+  /** An attempt may have been logged: every later failure of this item is delivery-unknown too. */
+  maybeDelivered = false;
   outcome!: Promise<FeedbackOutcome>;
   settle!: (o: FeedbackOutcome) => void;
   constructor(
@@ -507,6 +509,7 @@ class Queue implements FeedbackQueue {
     } catch (e) {
       error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
     }
+    if (error.deliveryUnknown) item.maybeDelivered = true;
     const retryable = mayRetryError(error, this.#o.retryUnknownDelivery === true);
     if (retryable && item.attempts <= this.#maxRetries) {
       const given = error instanceof ParadigmAPIError ? retryAfterMs(error.headers) : undefined;
@@ -522,6 +525,7 @@ class Queue implements FeedbackQueue {
   }
 
   #settleFailed(item: Item, error: ParadigmError): void {
+    if (item.maybeDelivered) (error as { deliveryUnknown: boolean }).deliveryUnknown = true;
     this.#record({ op: "fail", id: item.id, error: toStored(error) });
     this.#live.delete(item);
     this.#wake();
