@@ -261,3 +261,18 @@ describe("progress", () => {
     }
   });
 });
+
+describe("a report cut short by a crash", () => {
+  it("drops the torn last line before writing again, so every entry stays readable", async () => {
+    const f = file("torn.csv", "feedback_type_id,completion_id,value\n1,a,1\n1,b,x\n");
+    const { client } = fakeClient();
+    await run(client, { file: f });
+    const report = `${f}.report.jsonl`;
+    expect(readFileSync(report, "utf8").trim().split("\n")).toHaveLength(1);
+    appendFileSync(report, '{"row":9,"status":"rej'); // a crash in the middle of a write
+    appendFileSync(f, "1,c,y\n"); // a new invalid row, reported on the next run
+    await run(client, { file: f });
+    const lines = readFileSync(report, "utf8").split("\n").filter(Boolean);
+    expect(lines.map((l) => (JSON.parse(l) as { row: number }).row)).toEqual([2, 3]);
+  });
+});

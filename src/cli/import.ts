@@ -380,14 +380,20 @@ class Report {
     resume: boolean,
   ) {
     if (resume && existsSync(path)) {
-      for (const l of readFileSync(path, "utf8").split("\n")) {
+      const text = readFileSync(path, "utf8");
+      // A torn last line (a crash mid-write) is cut, so the next entry starts on a line of its own.
+      const whole = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+      if (whole !== text) writeFileSync(path, whole);
+      for (const [i, l] of whole.split("\n").entries()) {
+        if (!l) continue;
+        let e: ReportEntry;
         try {
-          const e = JSON.parse(l) as ReportEntry;
-          this.#seen.add(`${e.row}:${e.status}`);
-          if (e.status === "rejected") this.rejected++;
-        } catch {
-          // a torn last line: the entry will be written again
+          e = JSON.parse(l) as ReportEntry;
+        } catch (cause) {
+          throw new ParadigmImportError(`The report ${path} has an unreadable line ${i + 1}; fix or move it, then run again.`, { cause });
         }
+        this.#seen.add(`${e.row}:${e.status}`);
+        if (e.status === "rejected") this.rejected++;
       }
     } else writeFileSync(path, "");
   }
