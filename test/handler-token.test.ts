@@ -180,3 +180,13 @@ it("the handler and browser entries import no node: module (Web Crypto and the F
   expect(files.length).toBeGreaterThanOrEqual(5);
   for (const f of files) expect(readFileSync(f, "utf8"), f.pathname).not.toMatch(/from "node:|import\("node:|require\("node:/);
 });
+
+describe("a correctly signed payload that is not a claims object", () => {
+  it.each(["null", "42", '"text"', "[]"])("refuses %s as malformed rather than failing", async (json) => {
+    const [key] = await hmacKeys([SECRET]);
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+    const signed = `v1.${b64(new TextEncoder().encode(json))}`;
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key as CryptoKey, new TextEncoder().encode(signed)));
+    await expect(verifyFeedbackToken(`${signed}.${b64(mac)}`, [key as CryptoKey])).resolves.toEqual({ ok: false, reason: "malformed" });
+  });
+});

@@ -155,6 +155,7 @@ export async function verifyFeedbackToken(token: string, keys: readonly CryptoKe
   } catch {
     return { ok: false, reason: "malformed" };
   }
+  if (c === null || typeof c !== "object") return { ok: false, reason: "malformed" };
   // Signed by us, so well-formed unless a secret was shared with something else: checked anyway.
   // The ids are checked by the spec's rules for the path parameters, so a spec change of their types needs no edit.
   const types = c.t;
