@@ -276,3 +276,19 @@ describe("a report cut short by a crash", () => {
     expect(lines.map((l) => (JSON.parse(l) as { row: number }).row)).toEqual([2, 3]);
   });
 });
+
+describe("a resumed import given another --report", () => {
+  it("makes the new report its own, so the next run with it is not refused", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `1,c${i},${i % 2 ? "x" : "1"}`).join("\n");
+    const f = file("moved.csv", `feedback_type_id,completion_id,value\n${rows}\n`);
+    const ctrl = new AbortController();
+    const { client } = fakeClient(async (i) => {
+      if (i === 0) ctrl.abort();
+    });
+    await run(client, { file: f, report: join(dir, "moved-a.jsonl"), signal: ctrl.signal });
+    const b = join(dir, "moved-b.jsonl");
+    await run(fakeClient().client, { file: f, report: b }); // resumes the same, unchanged file
+    expect(existsSync(b) && readFileSync(b, "utf8").length > 0).toBe(true);
+    await expect(run(fakeClient().client, { file: f, report: b })).resolves.toMatchObject({ report: b });
+  });
+});

@@ -589,7 +589,9 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   }
   const resuming = previous !== undefined;
   const report = new Report(reportPath, resuming && !o.overwriteReport);
-  if (!resuming || previous?.sha256 !== hashed.source.sha256) {
+  // The meta names the report too: a resumed run with another --report makes that one this import's own.
+  const recordedReport = snap.meta?.report === undefined ? undefined : String(snap.meta.report);
+  if (!resuming || previous?.sha256 !== hashed.source.sha256 || recordedReport === undefined || !same(recordedReport, reportPath)) {
     await store.append({ op: "meta", meta: { source: hashed.source, format, report: resolvePath(reportPath) } });
   }
 
