@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { createParadigmClient, type FeedbackInput, type ParadigmClient, type RateMediaType, type RatePathParams } from "../client/client.ts";
 import { isIntegerAtLeast } from "../client/options.ts";
 import { formatIssues, ParadigmConfigError, ParadigmError, ParadigmValidationError } from "../core/errors.ts";
+import { packageFile } from "../core/package-root.ts";
 import { RATE_PATH } from "../spec/prepare.ts";
 import { operationSpec, type Schema } from "../spec/validate.ts";
 import {
@@ -450,7 +451,7 @@ async function mock(argv: string[], io: Io): Promise<number> {
 
 function version(): string {
   // ../package.json from both src/cli/index.ts and dist/cli.js.
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(packageFile("package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 /** Runs the CLI with `argv` (no node/script prefix); resolves with the exit code. Never throws. */

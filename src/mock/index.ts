@@ -3,9 +3,9 @@
 //   mode "mock"  : Prism answers from the spec, validating requests (401, 415, 422 with every violation).
 //   mode "proxy" : Prism forwards to `upstream` and, with `errors`, turns any response that breaks the
 //                  spec into a 500 listing the violations (contract testing against a real server).
-import { fileURLToPath } from "node:url";
 import { refusePlainHttp } from "../client/options.ts";
 import { ParadigmConfigError } from "../core/errors.ts";
+import { packageFile } from "../core/package-root.ts";
 
 export interface MockOptions {
   /** Spec file Prism serves. @default the package's generated/openapi.yaml */
@@ -32,7 +32,7 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-export const defaultSpecPath = (): string => fileURLToPath(new URL("../../generated/openapi.yaml", import.meta.url));
+export const defaultSpecPath = (): string => packageFile("generated/openapi.yaml", import.meta.url);
 
 function upstreamUrl(raw: string, allowInsecure: boolean): URL {
   let url: URL;
