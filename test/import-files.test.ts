@@ -292,3 +292,15 @@ describe("a resumed import given another --report", () => {
     await expect(run(fakeClient().client, { file: f, report: b })).resolves.toMatchObject({ report: b });
   });
 });
+
+describe("a number too large for a double", () => {
+  it("is rejected with its text kept in the report, so re-importing the report never sends a null", async () => {
+    const f = file("huge.jsonl", '{"feedback_type_id":3,"completion_id":"j4","value":1e400}\n');
+    const { client, sent } = fakeClient();
+    await run(client, { file: f });
+    const entry = JSON.parse(readFileSync(`${f}.report.jsonl`, "utf8").trim()) as { status: string; input: unknown };
+    expect(entry).toMatchObject({ status: "rejected", input: '{"feedback_type_id":3,"completion_id":"j4","value":1e400}' });
+    await run(client, { file: `${f}.report.jsonl`, fromReport: true, report: join(dir, "huge-again.jsonl") });
+    expect(sent).toEqual([]);
+  });
+});

@@ -216,11 +216,18 @@ async function* jsonlRows(stream: AsyncIterable<string>, progress?: (bytes: numb
     if (!t.trim()) return undefined;
     row++;
     let input: unknown;
+    let overflow = false;
     try {
-      input = JSON.parse(t);
+      // A number too large for a double (1e400) parses as Infinity, which JSON writes back as null: the row is
+      // kept as its text, so neither the report nor a re-import turns it into a null the user never wrote.
+      input = JSON.parse(t, (_, v) => {
+        if (typeof v === "number" && !Number.isFinite(v)) overflow = true;
+        return v;
+      });
     } catch (e) {
       return { row, line, input: t, error: `not valid JSON: ${(e as Error).message}` };
     }
+    if (overflow) return { row, line, input: t, error: "a number is out of range (beyond ±1.8e308, it would be read as Infinity)" };
     if (!input || typeof input !== "object" || Array.isArray(input)) return { row, line, input, error: "a row must be a JSON object" };
     return { row, line, input, rating: toRating(input as Record<string, unknown>) };
   };
