@@ -48,7 +48,7 @@ export type FeedbackInput<M extends RateMediaType = "application/json"> = Undefi
 
 export interface RateOptions extends RequestOptions {
   /** Request body encoding. @default the client's `mediaType`, "application/json" */
-  mediaType?: RateMediaType;
+  mediaType?: RateMediaType | undefined;
 }
 
 export interface RateResult {

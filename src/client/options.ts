@@ -21,32 +21,32 @@ export interface RequestOptions {
    * no "no timeout", so a hung server cannot hang a call). Each retry gets a fresh timeout.
    * @default 30000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Retries after the first attempt, for failures where the server cannot have acted
    * (429, 408, 503 with Retry-After, a connection refused before sending). The rule: src/core/delivery.ts.
    * @default 2
    */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * Upper bound on any wait between attempts, including a server's Retry-After, in ms.
    * @default 60000
    */
-  maxRetryDelayMs?: number;
+  maxRetryDelayMs?: number | undefined;
   /**
    * Also retry failures where the server may already have acted (timeout after sending, reset
    * mid-response, 500, 502, 504, 503 without Retry-After). Off by default: Paradigm has no idempotency key, so such a retry
    * can log the same feedback twice.
    * @default false
    */
-  retryUnknownDelivery?: boolean;
+  retryUnknownDelivery?: boolean | undefined;
   /**
    * Extra headers for this call or client. Names are compared without case: a call's header replaces the
    * client's of the same name, and a body's own Content-Type (form, multipart boundary) replaces both. They
    * cannot replace `Authorization`.
    * @default {}
    */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Abort the call. Aborting rejects with ParadigmAbortError. @default undefined */
   signal?: AbortSignal | undefined;
 }
@@ -72,33 +72,33 @@ export interface ParadigmClientOptions extends Omit<RequestOptions, "signal"> {
    * Request body media type for `rate()`. All three are declared by the spec.
    * @default "application/json"
    */
-  mediaType?: MediaType;
+  mediaType?: MediaType | undefined;
   /**
    * Check inputs against the spec before sending. Turning it off sends whatever you pass.
    * @default true
    */
-  validate?: boolean;
+  validate?: boolean | undefined;
   /**
    * Allow sending the key over plain `http://` to a host that is not loopback.
    * @default false
    */
-  allowInsecureHttp?: boolean;
+  allowInsecureHttp?: boolean | undefined;
   /**
    * Log verbosity. `Authorization` is always redacted.
    * @default process.env.PARADIGM_LOG, then "off"
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
   /**
    * Where log lines go. The default writes every level to stderr where there is one (Node, Bun, Deno: via
    * `console.error`, so a command's stdout stays clean) and to the matching `console` method in browsers.
    * @default stderr (console.error) in Node, Bun and Deno; console in browsers
    */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * Wait function used between retries; tests inject one to observe delays without waiting.
    * @default a setTimeout-based sleep that the call's signal interrupts
    */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }
 
 export const DEFAULT_BASE_URL = "https://paradigm.lighton.ai";
