@@ -221,3 +221,13 @@ describe("the installed entry point", () => {
     expect(traces(f)).toEqual([]);
   });
 });
+
+describe("the import summary", () => {
+  it("says 1 row, not 1 rows", async () => {
+    const f = join(dir, "one.csv");
+    writeFileSync(f, "feedback_type_id,completion_id,flag\n1,one,true\n");
+    const r = await cli(["import", f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Import of one\.csv: 1 row read in /);
+  });
+});

@@ -206,6 +206,7 @@ describe("a request fetch refuses to build is never 'delivery unknown'", () => {
     const err = await client.rate(3, "c", {}, { headers: { "x-note": "a\r\nb" } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParadigmConfigError);
     expect((err as ParadigmError).deliveryUnknown).toBe(false);
+    expect((err as Error).message).toMatch(/[^.]\. Nothing was sent\.$/); // one full stop, not "value.. Nothing"
     expect(calls).toBeLessThanOrEqual(1);
   });
 });

@@ -356,7 +356,7 @@ function summaryText(file: string, s: ImportSummary, dedupe: boolean): string {
   return [
     s.interrupted
       ? `Import of ${basename(file)} interrupted after ${secs} s: run the same command again to resume.`
-      : `Import of ${basename(file)}: ${fmt(s.rowsRead)} rows read in ${secs} s.`,
+      : `Import of ${basename(file)}: ${fmt(s.rowsRead)} ${s.rowsRead === 1 ? "row" : "rows"} read in ${secs} s.`,
     ...rows.map(([k, n, note]) => `  ${k.padEnd(9)} ${fmt(n).padStart(w)}  ${note}`.trimEnd()),
     `Report:     ${s.report}`,
     `Checkpoint: ${s.checkpoint}`,

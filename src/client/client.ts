@@ -218,6 +218,6 @@ const unbuilt =
   (base: ResolvedOptions) =>
   (e: unknown): never => {
     if (e instanceof TypeError && !(e instanceof ParadigmError))
-      throw new ParadigmConfigError(`fetch cannot build this request: ${redact(redactUrl(e.message), base.apiKey)}. Nothing was sent.`);
+      throw new ParadigmConfigError(`fetch cannot build this request: ${redact(redactUrl(e.message), base.apiKey).replace(/\.$/, "")}. Nothing was sent.`);
     throw e;
   };

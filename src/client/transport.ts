@@ -264,7 +264,7 @@ function connectionFailure(e: unknown, req: Outbound, headers: Record<string, st
       unbuilt = `fetch cannot build this request: ${(built as Error)?.message ?? String(built)}`;
     }
   }
-  if (unbuilt) throw new ParadigmConfigError(`${redact(redactUrl(unbuilt), key)}. Nothing was sent.`);
+  if (unbuilt) throw new ParadigmConfigError(`${redact(redactUrl(unbuilt), key).replace(/\.$/, "")}. Nothing was sent.`);
   const c = coded(e);
   const delivery = connectionDelivery(c);
   // The coded error says what happened ("connect ECONNREFUSED 127.0.0.1:443"); undici's outer one only "fetch failed".
