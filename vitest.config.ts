@@ -1,6 +1,6 @@
 // Test tiers (vitest projects). `npm test` runs them all; each also has its own script:
 //   types      npm run test:types      the type tests (*.test-d.ts), compiled only
-//   unit       npm run test:unit       behaviour of src/ against the in-process Prism mock: the inner loop
+//   unit       npm run test:unit       behaviour of src/ against the in-process Prism mock: the inner loop (+ unit-mocked)
 //   pipeline   npm run test:pipeline   generate / spec:update / regenerated types, in scratch copies of the repo
 //   load       npm run test:load       child processes (the CLI, SIGKILL and resume), long randomized runs, thousands of requests
 //   reference  npm run test:reference  the Django REST framework reference server (test/reference-server/)
@@ -19,6 +19,9 @@ const LOAD = [
   "test/logs-stderr.test.ts",
 ];
 
+// Part of the unit tier (npm run test:unit runs both projects).
+const MOCKED = ["test/request-prepare.test.ts"];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -28,11 +31,15 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/*.test.ts"],
-          exclude: [...PIPELINE, ...LOAD],
+          exclude: [...PIPELINE, ...LOAD, ...MOCKED],
+          // One module graph per worker: most of the tier's time was each file loading src/ again.
+          isolate: false,
           // One Prism mock for the whole run, started in-process on loopback (test/global-setup.ts).
           globalSetup: ["test/global-setup.ts"],
         },
       },
+      // Files that replace a module (vi.mock) run isolated, so the replacement never reaches another file.
+      { extends: true, test: { name: "unit-mocked", include: MOCKED } },
       // The type tests (*.test-d.ts) are their own gate: compiled, never run.
       {
         extends: true,
