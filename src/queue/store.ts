@@ -1,11 +1,14 @@
 // A durable outbox for the feedback queue: an append-only JSONL log, fsynced in groups, rewritten on
-// compaction. Each item's life is a few records (add → send → done | back | fail), so after a crash the log
+// compaction. This file is the writer (append, fsync, compaction); store-replay.ts reads the log back and
+// store-lock.ts keeps one process per log. Each item's life is a few records (add → send → done | back | fail), so after a crash the log
 // says, per item, whether it was never sent (safe to send), in flight (ambiguous) or settled.
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { FeedbackInput, RatePathParams } from "../client/client.ts";
 import { ParadigmError } from "../core/errors.ts";
+import { releaseLock, takeLock } from "./store-lock.ts";
+import { LiveLog, replay } from "./store-replay.ts";
 
 /** A persisted error: enough to tell the user what happened after a restart. */
 export interface StoredError {
@@ -104,25 +107,6 @@ type Job =
 const storeError = (what: string, path: string, e: unknown) =>
   e instanceof ParadigmError ? e : new ParadigmStoreError(`Could not ${what} the outbox ${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 
-/** The cursor after accepting `ref`: never lower for numbers (an older item re-written by compaction cannot move it back). */
-function advance(last: string | number | undefined, ref: string | number | undefined): string | number | undefined {
-  if (ref === undefined) return last;
-  if (typeof ref === "number" && typeof last === "number") return Math.max(last, ref);
-  return ref;
-}
-
-/** A live item as the store keeps it: what the snapshot shows, plus the bytes it costs in a compacted file. */
-type Live = StoredFeedback & { bytes: number; stateBytes: number };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * A file-backed outbox: `store: fileStore("outbox.jsonl")`. One line per state change, written in groups
  * with one fsync per group, so thousands of items cost a few hundred fsyncs. The log is compacted (rewritten
@@ -139,8 +123,6 @@ export function fileStore(path: string, options: FileStoreOptions = {}): Feedbac
 
 /** The log is compacted while running once it exceeds this many times what compaction would keep. */
 const GROWTH = 4;
-/** Replay reads the log in chunks of this size: memory is the live items plus one chunk, not the file. */
-const READ_CHUNK = 1024 * 1024;
 
 class FileStore implements FeedbackStore {
   #fh: FileHandle | undefined;
@@ -151,12 +133,9 @@ class FileStore implements FeedbackStore {
   #locked = false;
   #failed: ParadigmError | undefined;
   #closed = false;
-  #items = new Map<string, Live>();
-  #meta: Record<string, unknown> | undefined;
-  #lastRef: string | number | undefined;
-  /** Bytes in the file, and what a compaction would write: the trigger for size-based compaction. */
+  #log = new LiveLog();
+  /** Bytes in the file: with the live bytes, the trigger for size-based compaction. */
   #size = 0;
-  #liveBytes = 0;
   readonly #lock: string;
 
   constructor(
@@ -172,7 +151,7 @@ class FileStore implements FeedbackStore {
       // Unusable: release what we took, so the error is the only trace.
       await this.#fh?.close().catch(() => undefined);
       this.#fh = undefined;
-      if (this.#locked) await rm(this.#lock, { force: true });
+      if (this.#locked) await releaseLock(this.#lock);
       this.#locked = false;
       this.#closed = true;
       throw storeError("open", this.path, e);
@@ -181,7 +160,8 @@ class FileStore implements FeedbackStore {
   }
 
   async #open(): Promise<StoreSnapshot> {
-    await this.#takeLock();
+    await takeLock(this.#lock, this.path);
+    this.#locked = true;
     await this.#removeStaleTemps();
     let fh: FileHandle;
     try {
@@ -189,43 +169,11 @@ class FileStore implements FeedbackStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       this.#fh = await open(this.path, "a");
-      return this.#snapshot();
+      return this.#log.snapshot();
     }
-    // Streamed line by line: memory holds the live items and one chunk, whatever the file's size.
-    let end = 0; // bytes up to the end of the last complete line
+    let end: number;
     try {
-      // One buffer, reused: the unfinished line moves to its front, the next read fills the rest.
-      let buf = Buffer.alloc(READ_CHUNK);
-      let carry = 0;
-      let lineNo = 0;
-      for (;;) {
-        if (buf.length - carry < READ_CHUNK / 2) {
-          const bigger = Buffer.alloc(buf.length * 2); // a line longer than the buffer
-          buf.copy(bigger, 0, 0, carry);
-          buf = bigger;
-        }
-        const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
-        if (!bytesRead) break;
-        const filled = carry + bytesRead;
-        let start = 0;
-        for (let nl = buf.indexOf(10, start); nl !== -1 && nl < filled; nl = buf.indexOf(10, start)) {
-          lineNo++;
-          const line = buf.toString("utf8", start, nl);
-          const lineBytes = nl + 1 - start;
-          end += lineBytes;
-          start = nl + 1;
-          if (!line.trim()) continue;
-          let record: StoreRecord;
-          try {
-            record = JSON.parse(line) as StoreRecord;
-          } catch {
-            throw new ParadigmStoreError(`The outbox ${this.path} is corrupt at line ${lineNo}; it was not written by this library, or was edited.`);
-          }
-          this.#apply(record, lineBytes);
-        }
-        carry = filled - start;
-        buf.copy(buf, 0, start, filled);
-      }
+      end = await replay(fh, this.path, this.#log);
     } finally {
       await fh.close();
     }
@@ -234,7 +182,7 @@ class FileStore implements FeedbackStore {
     const { size } = await this.#fh.stat();
     if (end < size) await this.#fh.truncate(end);
     this.#size = end;
-    return this.#snapshot();
+    return this.#log.snapshot();
   }
 
   // A process killed mid-compaction leaves its temporary file; with the lock held, any such file is stale.
@@ -246,76 +194,6 @@ class FileStore implements FeedbackStore {
         await rm(join(dirname(this.path), name), { force: true });
       }
     }
-  }
-
-  async #takeLock(): Promise<void> {
-    for (let tries = 0; tries < 2; tries++) {
-      try {
-        const fh = await open(this.#lock, "wx");
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        this.#locked = true;
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number.parseInt(await readFile(this.#lock, "utf8").catch(() => ""), 10);
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-          throw new ParadigmStoreError(`The outbox ${this.path} is in use by process ${pid} (lock ${this.#lock}). One queue per outbox.`);
-        }
-        await rm(this.#lock, { force: true }); // left by a process that died; take it over
-      }
-    }
-    throw new ParadigmStoreError(`Could not take the lock ${this.#lock}.`);
-  }
-
-  #snapshot(): StoreSnapshot {
-    const items = [...this.#items.values()].map(({ bytes: _b, stateBytes: _s, ...i }): StoredFeedback => i);
-    return { items, meta: this.#meta, lastRef: this.#lastRef };
-  }
-
-  // `bytes`: the record's line as written, what compaction will write again for it while it is live.
-  #apply(r: StoreRecord, bytes: number): void {
-    if (r.op === "add") {
-      if (!this.#items.has(r.id)) {
-        this.#items.set(r.id, {
-          id: r.id,
-          feedbackTypeId: r.feedback_type_id,
-          completionId: r.completion_id,
-          feedback: r.feedback,
-          ref: r.ref,
-          state: "pending",
-          bytes,
-          stateBytes: 0,
-        });
-        this.#liveBytes += bytes;
-      }
-      this.#lastRef = advance(this.#lastRef, r.ref);
-      return;
-    }
-    if (r.op === "meta") {
-      if (r.meta !== undefined) this.#meta = r.meta;
-      this.#lastRef = advance(this.#lastRef, r.lastRef);
-      return;
-    }
-    const item = this.#items.get(r.id);
-    if (!item) return;
-    this.#liveBytes -= item.stateBytes;
-    item.stateBytes = 0;
-    if (r.op === "done") {
-      this.#items.delete(r.id);
-      this.#liveBytes -= item.bytes;
-      return;
-    }
-    if (r.op === "send") item.state = "sending";
-    else if (r.op === "back" || r.op === "retry") {
-      item.state = "pending";
-      item.error = undefined;
-    } else if (r.op === "fail") {
-      item.state = "failed";
-      item.error = r.error;
-    }
-    if (r.op === "send" || r.op === "fail") item.stateBytes = bytes;
-    this.#liveBytes += item.stateBytes;
   }
 
   append(record: StoreRecord): Promise<void> {
@@ -373,11 +251,11 @@ class FileStore implements FeedbackStore {
           continue;
         }
         for (const j of batch) {
-          this.#apply(j.record, Buffer.byteLength(j.line));
+          this.#log.apply(j.record, Buffer.byteLength(j.line));
           j.resolve();
         }
         // Compact by size while running, so the log stays proportional to what is unsettled.
-        if (this.#size > this.compactAt && this.#size > GROWTH * this.#liveBytes) {
+        if (this.#size > this.compactAt && this.#size > GROWTH * this.#log.liveBytes) {
           try {
             await this.#compactNow();
           } catch (e) {
@@ -399,15 +277,7 @@ class FileStore implements FeedbackStore {
   }
 
   async #compactNow(): Promise<void> {
-    const lines: string[] = [];
-    for (const i of this.#items.values()) {
-      lines.push(JSON.stringify({ op: "add", id: i.id, feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, feedback: i.feedback, ref: i.ref }));
-      if (i.state === "sending") lines.push(JSON.stringify({ op: "send", id: i.id }));
-      if (i.state === "failed" && i.error) lines.push(JSON.stringify({ op: "fail", id: i.id, error: i.error }));
-    }
-    // The cursor goes last, after the re-written items: replay then ends on it, whatever their refs.
-    if (this.#meta !== undefined || this.#lastRef !== undefined) lines.push(JSON.stringify({ op: "meta", meta: this.#meta, lastRef: this.#lastRef }));
-    const text = lines.length ? `${lines.join("\n")}\n` : "";
+    const text = this.#log.compacted();
     const tmp = `${this.path}.${randomBytes(4).toString("hex")}.tmp`;
     const out = await open(tmp, "w");
     try {
@@ -436,6 +306,6 @@ class FileStore implements FeedbackStore {
     while (this.#running) await this.#idle;
     await this.#fh?.close();
     this.#fh = undefined;
-    if (this.#locked) await rm(this.#lock, { force: true });
+    if (this.#locked) await releaseLock(this.#lock);
   }
 }
