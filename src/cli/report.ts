@@ -1,0 +1,53 @@
+// The import report: rejected and failed rows, one JSON object per line, resumable with the checkpoint.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { formatIssues, type ParadigmError, ParadigmValidationError } from "../core/errors.ts";
+import type { QueuedFeedback } from "../queue/index.ts";
+import { ParadigmImportError } from "./import-error.ts";
+
+export interface ReportEntry {
+  row: number | undefined;
+  line?: number | undefined;
+  status: "rejected" | "failed" | "unknown";
+  reason: string;
+  input?: unknown;
+}
+
+/** Rejected and failed rows, one JSON object per line. On resume, rows already reported are not repeated. */
+export class Report {
+  #seen = new Set<string>();
+  /** Rows rejected so far by this import, all runs together. */
+  rejected = 0;
+  constructor(
+    readonly path: string,
+    resume: boolean,
+  ) {
+    if (resume && existsSync(path)) {
+      const text = readFileSync(path, "utf8");
+      // A torn last line (a crash mid-write) is cut, so the next entry starts on a line of its own.
+      const whole = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+      if (whole !== text) writeFileSync(path, whole);
+      for (const [i, l] of whole.split("\n").entries()) {
+        if (!l) continue;
+        let e: ReportEntry;
+        try {
+          e = JSON.parse(l) as ReportEntry;
+        } catch (cause) {
+          throw new ParadigmImportError(`The report ${path} has an unreadable line ${i + 1}; fix or move it, then run again.`, { cause });
+        }
+        this.#seen.add(`${e.row}:${e.status}`);
+        if (e.status === "rejected") this.rejected++;
+      }
+    } else writeFileSync(path, "");
+  }
+  write(e: ReportEntry): void {
+    const key = `${e.row}:${e.status}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    if (e.status === "rejected") this.rejected++;
+    appendFileSync(this.path, `${JSON.stringify(e)}\n`);
+  }
+}
+
+export const reason = (e: ParadigmError) => (e instanceof ParadigmValidationError ? formatIssues(e.issues) : `${e.name}: ${e.message}`);
+
+export const asInput = (i: QueuedFeedback) => ({ feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, ...i.feedback });
