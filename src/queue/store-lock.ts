@@ -1,6 +1,7 @@
 // The outbox's lock, apart from the log: a `<path>.lock` file holding the owner's pid keeps two live
 // processes off one log; a lock whose pid is dead is taken over.
-import { open, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, rename, rm } from "node:fs/promises";
 import { ParadigmStoreError } from "./store.ts";
 
 function alive(pid: number): boolean {
@@ -19,7 +20,7 @@ export interface LockHooks {
 
 /** Takes `lock` for the outbox at `path`, or throws ParadigmStoreError naming the live process that holds it. */
 export async function takeLock(lock: string, path: string, hooks: LockHooks = {}): Promise<void> {
-  for (let tries = 0; tries < 2; tries++) {
+  for (let tries = 0; tries < 3; tries++) {
     try {
       const fh = await open(lock, "wx");
       await fh.writeFile(String(process.pid));
@@ -27,15 +28,39 @@ export async function takeLock(lock: string, path: string, hooks: LockHooks = {}
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number.parseInt(await readFile(lock, "utf8").catch(() => ""), 10);
+      const held = await readFile(lock, "utf8").catch(() => "");
+      const pid = Number.parseInt(held, 10);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
         throw new ParadigmStoreError(`The outbox ${path} is in use by process ${pid} (lock ${lock}). One queue per outbox.`);
       }
       await hooks.afterStaleRead?.();
-      await rm(lock, { force: true }); // left by a process that died; take it over
+      await dropStale(lock, held);
     }
   }
   throw new ParadigmStoreError(`Could not take the lock ${lock}.`);
+}
+
+/**
+ * Removes a lock left by a dead process, if it is still the one read (`held`). Two takers may read the same
+ * stale lock: removing it by name would let the slower one delete the lock the faster one has just created, and
+ * both would hold it. Renaming it aside is atomic, so only one taker moves any given file; the loser gets ENOENT.
+ * If what was moved is not the stale lock (another taker's fresh one), it is put back (`link` will not overwrite
+ * a lock made meanwhile) and the caller's retry then sees it live.
+ */
+async function dropStale(lock: string, held: string): Promise<void> {
+  const aside = `${lock}.${randomBytes(4).toString("hex")}.stale`;
+  try {
+    await rename(lock, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // another taker moved it first
+    throw e;
+  }
+  if ((await readFile(aside, "utf8").catch(() => "")) !== held) {
+    await link(aside, lock).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+  await rm(aside, { force: true });
 }
 
 export function releaseLock(lock: string): Promise<void> {
