@@ -318,3 +318,16 @@ describe("failed items", () => {
     await expect(q.retryFailed()).rejects.toBeInstanceOf(ParadigmQueueClosedError);
   });
 });
+
+it("paradigm-client/queue exports exactly its documented runtime values", async () => {
+  const queue = await import("../src/queue/index.ts");
+  expect(Object.keys(queue).sort()).toEqual([
+    "ParadigmQueueClosedError",
+    "ParadigmQueueFullError",
+    "ParadigmRestoredError",
+    "ParadigmStoreError",
+    "createFeedbackQueue",
+    "fileStore",
+    "isSafeToRetry",
+  ]);
+});
