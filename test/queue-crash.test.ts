@@ -1,20 +1,11 @@
 // A real crash: a child process SIGKILLed mid-run and restarted against a loopback counting server (load tier).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startCountingServer } from "./fixtures/counting-server.ts";
+import { outboxFiles } from "./fixtures/outbox-files.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "paradigm-crash-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const fresh = () => join(dir, `outbox-${n++}.jsonl`);
-const lines = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { op: string; id?: string });
+const { fresh, lines } = outboxFiles("paradigm-crash-");
 
 describe("a process killed mid-run (SIGKILL) and restarted", () => {
   const CHILD = join(import.meta.dirname, "fixtures", "queue-child.ts");

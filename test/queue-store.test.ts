@@ -1,22 +1,13 @@
 // The durable outbox: what a restart resumes, holds or drops, the torn-tail and lock rules and compaction.
 // A real crash (a child process SIGKILLed mid-run) is in queue-crash.test.ts, in the load tier.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { createParadigmClient } from "../src/client/index.ts";
 import { createFeedbackQueue, fileStore, ParadigmRestoredError, ParadigmStoreError } from "../src/queue/index.ts";
+import { outboxFiles } from "./fixtures/outbox-files.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "paradigm-outbox-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const fresh = () => join(dir, `outbox-${n++}.jsonl`);
-const lines = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { op: string; id?: string });
+const { fresh, lines } = outboxFiles("paradigm-outbox-");
 
 /** A client whose fetch answers 200 and records the completion ids it saw. */
 function okClient() {
