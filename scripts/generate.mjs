@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve as resolvePath } from "node:path";
 import { compilePattern } from "./lib/pattern.mjs";
-import { ANNOTATIONS, fileFieldSuspects, formatRule, printReport, reportLines, step } from "./lib/schema-report.mjs";
+import { ANNOTATIONS, fileFieldSuspects, formatRule, METHODS, printReport, reportLines, step } from "./lib/schema-report.mjs";
 import { ROOT } from "./redocly.mjs";
 import { bundleEffectiveSpec, overlayFiles, VENDORED } from "./spec.mjs";
 
@@ -156,7 +156,6 @@ function nullableFields(schema, spec) {
 
 const deref = (spec, node) => (node && typeof node.$ref === "string" ? resolve(spec, node.$ref) : node);
 const FORM_MEDIA = ["application/x-www-form-urlencoded", "multipart/form-data"];
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 function makeContext() {
   const ctx = {

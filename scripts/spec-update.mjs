@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { FILE_FIELD_OVERLAY, fileFieldSuspects } from "./lib/schema-report.mjs";
+import { FILE_FIELD_OVERLAY, fileFieldSuspects, METHODS } from "./lib/schema-report.mjs";
 import { ROOT, redocly } from "./redocly.mjs";
 import { bundleEffectiveSpec, VENDORED } from "./spec.mjs";
 
@@ -30,7 +30,6 @@ const CHANGES = "openapi/CHANGES.md";
 const STATE = ".cache/spec-update";
 const GENERATED = ["generated/openapi.yaml", "generated/schema.ts", "generated/operations.ts"];
 const BACKED_UP = [VENDORED, CHANGES, ...GENERATED];
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const CHANGES_HEADER = `# Spec changes
 
 Written by \`npm run spec:update\` (scripts/spec-update.mjs), newest first. Each entry is the \`redocly diff\`

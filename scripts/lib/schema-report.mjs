@@ -67,7 +67,8 @@ export function formatRule(f, schema) {
 /** One JSONPath step for a member name: `.name`, or `['odd/name']`. */
 export const step = (name) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `['${String(name).replaceAll("\\", "\\\\").replaceAll("'", "\\'")}']`);
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/** The operations an OpenAPI path item can hold, in the spec's spelling. */
+export const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 function resolveRef(spec, node) {
   const seen = new Set();
