@@ -7,9 +7,8 @@
 //   missing from a form body (BooleanField.default_empty_html), so it is sent empty too, which DRF 3.14 and
 //   3.15 both read as null, as JSON's left-out field is. Which fields these are comes from the body schema.
 
-import { schemas } from "../../generated/operations.ts";
 import { ParadigmValidationError } from "../core/errors.ts";
-import type { Schema } from "./validate.ts";
+import { deref, type Schema } from "./validate.ts";
 
 export type MediaType = "application/json" | "application/x-www-form-urlencoded" | "multipart/form-data";
 
@@ -34,11 +33,6 @@ function eachField(body: unknown, add: (k: string, v: string | Blob) => void): v
   }
 }
 
-const SCHEMAS = schemas as Readonly<Record<string, Schema>>;
-const deref = (s: Schema | undefined): Schema | undefined => {
-  for (let i = 0; s?.$ref && i < 16; i++) s = SCHEMAS[s.$ref];
-  return s;
-};
 // `type: boolean, nullable: true` (OpenAPI 3.0), `type: [boolean, "null"]` or a oneOf/anyOf of the two (3.1).
 function nullableBoolean(p: Schema | undefined): boolean {
   const s = deref(p);
@@ -74,8 +68,7 @@ export function encodeBody(body: unknown, media: string, schema?: Schema): { bod
       const out = form ? new URLSearchParams() : new FormData();
       const add = (k: string, v: string | Blob) => out.append(k, v as string);
       eachField(body, add);
-      if (schema && body && typeof body === "object")
-        for (const k of nullableBooleans(schema)) if ((body as Record<string, unknown>)[k] === undefined || !Object.hasOwn(body, k)) add(k, "");
+      if (schema) for (const k of nullableBooleans(schema)) if ((body as Record<string, unknown>)[k] === undefined || !Object.hasOwn(body, k)) add(k, "");
       return form ? { body: out.toString(), contentType: media } : { body: out as FormData, contentType: undefined };
     }
     return { body: JSON.stringify(body), contentType: media };

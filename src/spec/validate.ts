@@ -52,6 +52,12 @@ export interface OperationSpec {
 
 const OPS = operations as unknown as Record<string, OperationSpec>;
 const SCHEMAS = schemas as unknown as Record<string, Schema>;
+
+/** The schema a `$ref` chain ends at (the generated tables key components by their ref); the schema itself otherwise. */
+export const deref = (s: Schema | undefined): Schema | undefined => {
+  for (let i = 0; s?.$ref && i < 16; i++) s = SCHEMAS[s.$ref];
+  return s;
+};
 // Compiled by `npm run generate` (a spec pattern is rewritten for the u flag, or generate fails), so no
 // pattern is compiled per call and none can throw a SyntaxError at a caller.
 const PATTERNS = patterns as Readonly<Record<string, RegExp>>;
