@@ -217,16 +217,16 @@ export function createFeedbackHandler(options: FeedbackHandlerOptions): (request
       return problem(403, "The token is for another completion", cors, { code: "token_scope" });
     // Typed by the spec's rule for the path parameter (an integer today), then scoped by the token.
     const feedbackTypeId = own("feedbackTypeId") as FeedbackTypeId;
-    const idIssues = validateOperation(spec, { path: { feedback_type_id: feedbackTypeId, completion_id: claims.completionId } });
-    if (feedbackTypeId === undefined || idIssues.length) return problem(400, "feedbackTypeId is not a feedback type id", cors);
-    if (!claims.feedbackTypeIds.includes(feedbackTypeId)) return problem(403, "The token does not allow this feedback type", cors, { code: "token_scope" });
     const feedback = own("feedback");
-    if (feedback === undefined) return problem(400, "feedback is required", cors);
+    // One validation; the completion id was checked with the token, so a path issue is the feedback type's.
     const issues = validateOperation(spec, {
       path: { feedback_type_id: feedbackTypeId, completion_id: claims.completionId },
       body: feedback,
       mediaType: "application/json",
     });
+    if (feedbackTypeId === undefined || issues.some((i) => i.path.startsWith("$.path."))) return problem(400, "feedbackTypeId is not a feedback type id", cors);
+    if (!claims.feedbackTypeIds.includes(feedbackTypeId)) return problem(403, "The token does not allow this feedback type", cors, { code: "token_scope" });
+    if (feedback === undefined) return problem(400, "feedback is required", cors);
     if (issues.length) return problem(400, "Invalid feedback", cors, { errors: feedbackIssues(issues) });
 
     let counted = false;
