@@ -68,14 +68,22 @@ export async function changedSince(file: string, previous: Record<string, unknow
   return undefined;
 }
 
-/** The source a checkpoint recorded, read from its first line without the lock (to know how much of the file to hash). */
+/**
+ * The source a checkpoint recorded last, read without the lock (to know how much of the file to hash). Compaction
+ * writes the meta after the held items, so it is looked for on every line, not only the first.
+ */
 export async function peekSource(checkpoint: string): Promise<Record<string, unknown> | undefined> {
+  let source: Record<string, unknown> | undefined;
   try {
-    const first = (await readFile(checkpoint, "utf8")).split("\n", 1)[0] ?? "";
-    return (JSON.parse(first) as { meta?: { source?: Record<string, unknown> } }).meta?.source;
+    for (const line of (await readFile(checkpoint, "utf8")).split("\n")) {
+      if (!line.includes('"source"')) continue;
+      const found = (JSON.parse(line) as { meta?: { source?: Record<string, unknown> } }).meta?.source;
+      if (found) source = found;
+    }
   } catch {
-    return undefined; // the store reads it properly later
+    // a torn line: the store reads the checkpoint properly later
   }
+  return source;
 }
 
 /** hashFile, with an unreadable input reported as ParadigmImportError. */
