@@ -4,6 +4,7 @@
 //   pipeline   npm run test:pipeline   generate / spec:update / regenerated types, in scratch copies of the repo
 //   load       npm run test:load       child processes (the CLI, SIGKILL and resume), long randomized runs, thousands of requests
 //   reference  npm run test:reference  the Django REST framework reference server (test/reference-server/)
+//   postgres   npm run test:postgres   paradigm-client/postgres against a throwaway PostgreSQL cluster (test/fixtures/postgres.ts)
 import { defineConfig } from "vitest/config";
 
 const PIPELINE = ["test/generate-*.test.ts", "test/spec-update.test.ts", "test/regenerate-types.test.ts", "test/docs.test.ts"];
@@ -58,6 +59,16 @@ export default defineConfig({
           include: ["test/reference/**/*.test.ts"],
           globalSetup: ["test/reference/global-setup.ts"],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: ["test/postgres/**/*.test.ts"],
+          globalSetup: ["test/postgres/global-setup.ts"],
+          testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },
