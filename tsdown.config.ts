@@ -7,6 +7,9 @@ import { defineConfig } from "tsdown";
 /** Public entry points: dist file name → source. */
 export const ENTRIES = {
   index: "src/client/index.ts",
+  // paradigm-client/api: createApi(client), openapi-fetch's typed client for every operation. Its own entry, so a
+  // bundle that calls only rate() holds no openapi-fetch.
+  api: "src/api/index.ts",
   // Node-only; loads Prism (an optional peer dependency) lazily. The main entry never imports it.
   mock: "src/mock/index.ts",
   // The `paradigm-client` command (package.json "bin"); Node-only.
@@ -17,6 +20,8 @@ export const ENTRIES = {
   handler: "src/handler/index.ts",
   // paradigm-client/browser: sendFeedback() for pages; types only from the client, no runtime import (< 1 kB gzip).
   browser: "src/browser/index.ts",
+  // paradigm-client/postgres: the outbox queue on PostgreSQL (node:crypto, node:os); `pg` is an optional peer it never imports.
+  postgres: "src/postgres/index.ts",
 } as const;
 
 // rolldown marks default imports of externals in a "type": "module" package with node-mode interop

@@ -557,7 +557,7 @@ async function main() {
       const script = `import { createRequire } from "node:module";
         const require = createRequire(import.meta.url);
         const out = {};
-        for (const id of ["paradigm-client", "paradigm-client/mock", "paradigm-client/handler", "paradigm-client/browser"]) {
+        for (const id of ["paradigm-client", "paradigm-client/api", "paradigm-client/mock", "paradigm-client/handler", "paradigm-client/browser"]) {
           out[id] = { esm: Object.keys(await import(id)).sort(), cjs: Object.keys(require(id)).sort() };
         }
         console.log(JSON.stringify(out));`;

@@ -3,6 +3,7 @@
 // (generated/operations.ts, read by src/spec/validate.ts); the rows below are what a JS caller, or a TS caller
 // through `any`, can actually pass.
 import { describe, expect, inject, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import { createParadigmClient, type ParadigmClientOptions, ParadigmValidationError, type RateOptions } from "../src/client/index.ts";
 
 const ASCII_121 = "x".repeat(121);
@@ -183,7 +184,7 @@ describe(`${rows.length} bad inputs to rate(): refused with every problem listed
   });
 });
 
-describe("bad inputs to client.api: same validator, nothing sent", () => {
+describe("bad inputs to createApi(client): same validator, nothing sent", () => {
   const PATH = "/api/v2/rate/{feedback_type_id}/{completion_id}";
   it.each([
     ["a string feedback_type_id", { feedback_type_id: "3", completion_id: "c" }, {}, "$.path.feedback_type_id"],
@@ -192,7 +193,9 @@ describe("bad inputs to client.api: same validator, nothing sent", () => {
     ["display_value in the body", { feedback_type_id: 3, completion_id: "c" }, { display_value: true }, "$.body.display_value"],
   ])("%s", async (_, path, body, at) => {
     const { client, sent } = counting();
-    const err = await client.api.POST(PATH, { params: { path: path as never }, body: body as never }).catch((e: unknown) => e);
+    const err = await createApi(client)
+      .POST(PATH, { params: { path: path as never }, body: body as never })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParadigmValidationError);
     expect((err as ParadigmValidationError).issues.map((i) => i.path)).toEqual([at]);
     expect(sent).toEqual([]);

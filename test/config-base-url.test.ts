@@ -2,6 +2,7 @@
 // raised by createParadigmClient, with the credentials redacted and nothing sent. A request that fetch refuses to
 // build is never reported as "delivery unknown".
 import { afterEach, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import { EXIT, main } from "../src/cli/index.ts";
 import { createParadigmClient, ParadigmConfigError, ParadigmError } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
@@ -147,10 +148,10 @@ describe("a request fetch refuses to build is never 'delivery unknown'", () => {
     expect(exit, stderr).toBe(EXIT.config[0]);
   });
 
-  it("refuses credentials in client.api's per-request baseUrl, nothing sent, password not shown", async () => {
+  it("refuses credentials in createApi(client)'s per-request baseUrl, nothing sent, password not shown", async () => {
     const s = await server();
     const client = createParadigmClient({ apiKey: KEY, baseUrl: s.url });
-    const err = await client.api
+    const err = await createApi(client)
       .POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         baseUrl: s.url.replace("http://", `http://user:${PASSWORD}@`),
         params: { path: { feedback_type_id: 3, completion_id: "c" } },
@@ -176,10 +177,10 @@ describe("a request fetch refuses to build is never 'delivery unknown'", () => {
     expect(s.requests).toHaveLength(0);
   });
 
-  it("refuses a header with a line break in client.api, nothing sent", async () => {
+  it("refuses a header with a line break in createApi(client), nothing sent", async () => {
     const s = await server();
     const client = createParadigmClient({ apiKey: KEY, baseUrl: s.url });
-    const err = await client.api
+    const err = await createApi(client)
       .POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         params: { path: { feedback_type_id: 3, completion_id: "c" } },
         body: { flag: true },

@@ -7,6 +7,7 @@
 //    Nothing else in this file leaves the machine.
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import {
   AuthenticationError,
   createParadigmClient,
@@ -181,8 +182,8 @@ describe("through Prism's proxy, a server that breaks the spec", () => {
       expect(ctx.upstream.requests).toHaveLength(1);
     });
 
-    it("shows it to client.api as `error`, with the same list", async () => {
-      const { error, response } = await ctx.client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    it("shows it to createApi(client) as `error`, with the same list", async () => {
+      const { error, response } = await createApi(ctx.client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         params: { path: { feedback_type_id: 3, completion_id: "cmpl-1" } },
         body: { flag: true },
       });

@@ -33,3 +33,39 @@ it("paradigm-client/browser exports exactly sendFeedback and FeedbackError", asy
   const browser = await import("../src/browser/index.ts");
   expect(Object.keys(browser).sort()).toEqual(["FeedbackError", "sendFeedback"]);
 });
+
+it("paradigm-client/api exports exactly createApi", async () => {
+  const entry = await import("../src/api/index.ts");
+  expect(Object.keys(entry).sort()).toEqual(["createApi"]);
+});
+
+it("createApi refuses an object createParadigmClient() did not make, naming what it takes", async () => {
+  const { createApi } = await import("../src/api/index.ts");
+  const { ParadigmConfigError } = await import("../src/client/index.ts");
+  const fake = { rate: async () => ({}), baseUrl: "https://example.invalid" } as never;
+  expect(() => createApi(fake)).toThrow(ParadigmConfigError);
+  expect(() => createApi(fake)).toThrow(/createApi\(\) takes a client made by createParadigmClient\(\)/);
+});
+
+it("a bundle calling only rate() holds no openapi-fetch (paradigm-client/api alone brings it)", async () => {
+  const { build } = await import("esbuild");
+  const inputs = async (contents: string) =>
+    Object.keys(
+      (
+        await build({
+          stdin: { contents, resolveDir: process.cwd(), loader: "ts" },
+          bundle: true,
+          write: false,
+          metafile: true,
+          format: "esm",
+          platform: "neutral",
+          mainFields: ["module", "main"],
+          logLevel: "silent",
+        })
+      ).metafile.inputs,
+    );
+  const rateOnly = await inputs('import { createParadigmClient } from "./src/client/index.ts"; createParadigmClient({ apiKey: "k" }).rate(1, "c", {});');
+  expect(rateOnly.filter((i) => i.includes("openapi-fetch"))).toEqual([]);
+  const withApi = await inputs('import { createApi } from "./src/api/index.ts"; export const f = createApi;');
+  expect(withApi.some((i) => i.includes("openapi-fetch"))).toBe(true);
+});

@@ -2,6 +2,7 @@
 // error class, the message, how many requests the server saw, and the backoff delays (recorded through the
 // `sleep` option instead of waiting). Nothing here waits on a real backoff.
 import { afterEach, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import {
   AuthenticationError,
   BadRequestError,
@@ -455,9 +456,9 @@ describe("bodies survive a retry byte for byte", () => {
     expect(new Set(server.requests.map((r) => r.headers.authorization)).size).toBe(1);
   });
 
-  it("replays client.api bodies too", async () => {
+  it("replays createApi(client) bodies too", async () => {
     const { server, client } = await scenario([reply(503, "", { "retry-after": "0" }), reply(200)]);
-    const { response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { value: 2 },
     });
@@ -465,9 +466,9 @@ describe("bodies survive a retry byte for byte", () => {
     expect(server.requests.map((r) => r.body)).toEqual(['{"value":2}', '{"value":2}']);
   });
 
-  it("returns client.api's last non-2xx as `error` after the same retry policy", async () => {
+  it("returns createApi(client)'s last non-2xx as `error` after the same retry policy", async () => {
     const { server, delays, client } = await scenario([reply(429, { detail: "throttled" }, { "retry-after": "1" })]);
-    const { error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { error, response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: {},
     });

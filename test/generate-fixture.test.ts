@@ -27,6 +27,9 @@ interface ScratchValidate {
 interface ScratchIndex {
   createParadigmClient(o?: ParadigmClientOptions): ParadigmClient;
 }
+interface ScratchApi {
+  createApi(client: ParadigmClient): unknown;
+}
 interface DiffReport {
   bump: string;
   added: { op: string; id: string | null }[];
@@ -65,7 +68,7 @@ afterAll(() => {
 });
 
 describe("a client generated from the next-version fixture", () => {
-  it("types every operation through client.api, and the compiler refuses the wrong calls", () => {
+  it("types every operation through createApi(client), and the compiler refuses the wrong calls", () => {
     // The same bad calls twice: under @ts-expect-error (must be errors, or tsc reports TS2578)
     // and bare, where we read the compiler's own words for each.
     const bad = [
@@ -82,8 +85,9 @@ describe("a client generated from the next-version fixture", () => {
       ['api.DELETE("/api/v2/files/{id}", { params: { path: { id: "42" } } });', /'string' is not assignable to type 'number'/],
       ['api.PUT("/api/v2/models", {});', /'"\/api\/v2\/models"' is not assignable to parameter of type 'never'/],
     ] as const;
-    const head = `import { createParadigmClient } from "./src/client/index.ts";
-const { api } = createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" });
+    const head = `import { createApi } from "./src/api/index.ts";
+import { createParadigmClient } from "./src/client/index.ts";
+const api = createApi(createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" }));
 export async function calls() {
   const ws = await api.POST("/api/v2/workspaces", { body: { name: "Legal", member_ids: [1, 2] } });
 `;
@@ -186,7 +190,8 @@ ${bad.map(([code]) => `  // @ts-expect-error\n  ${code}`).join("\n")}
     const mock = await startMock({ spec: join(dir, "generated", "openapi.yaml") });
     try {
       const { createParadigmClient } = await scratchModule<ScratchIndex>("src/client/index.ts");
-      const { api } = createParadigmClient({ apiKey: "test-key", baseUrl: mock.url });
+      const { createApi } = await scratchModule<ScratchApi>("src/api/index.ts");
+      const api = createApi(createParadigmClient({ apiKey: "test-key", baseUrl: mock.url }));
       type Api = Record<string, (path: string, init?: object) => Promise<{ response: Response; data?: unknown }>>;
       const call = api as unknown as Api;
       const multipart = { "content-type": "multipart/form-data" };
@@ -218,7 +223,7 @@ ${bad.map(([code]) => `  // @ts-expect-error\n  ${code}`).join("\n")}
       });
       // With our validation off, the bad upload reaches Prism, which refuses it from the same schema
       // with the operation's declared 400 (its error schema) and names the violation.
-      const raw = createParadigmClient({ apiKey: "test-key", baseUrl: mock.url, validate: false }).api as unknown as Api;
+      const raw = createApi(createParadigmClient({ apiKey: "test-key", baseUrl: mock.url, validate: false })) as unknown as Api;
       const post = raw.POST as Api[string];
       const refused = await post("/api/v2/files", { body: { file: new Blob(["x"]), collection_type: "public" }, headers: multipart });
       expect(refused.response.status).toBe(400);

@@ -1,5 +1,6 @@
-// Compile-time promises of rate() and client.api. Run by `npm run test:types` (vitest --typecheck.only).
+// Compile-time promises of rate() and createApi(client). Run by `npm run test:types` (vitest --typecheck.only).
 import { describe, expectTypeOf, it } from "vitest";
+import { createApi, type ParadigmApi } from "../src/api/index.ts";
 import type * as api from "../src/client/index.ts";
 import { createParadigmClient, type Feedback, type FeedbackInput, type RateResult } from "../src/client/index.ts";
 
@@ -44,24 +45,38 @@ describe("rate()", () => {
   });
 });
 
-describe("client.api", () => {
+describe("createApi(client)", () => {
   it("infers path params and body from the path string", () => {
-    client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { flag: true } });
+    createApi(client).POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { flag: true } });
     // @ts-expect-error feedback_type_id must be a number
-    client.api.POST(RATE, { params: { path: { feedback_type_id: "3", completion_id: "c" } }, body: {} });
+    createApi(client).POST(RATE, { params: { path: { feedback_type_id: "3", completion_id: "c" } }, body: {} });
     // @ts-expect-error display_value is readOnly
-    client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { display_value: 1 } });
+    createApi(client).POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { display_value: 1 } });
     // @ts-expect-error no GET is declared on this path
-    client.api.GET(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } } });
+    createApi(client).GET(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } } });
     // @ts-expect-error unknown path
-    client.api.POST("/api/v2/nope", {});
+    createApi(client).POST("/api/v2/nope", {});
   });
 
   it("keeps openapi-fetch's { data, error, response } result", async () => {
-    const r = await client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: {} });
+    const r = await createApi(client).POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: {} });
     expectTypeOf(r.response).toEqualTypeOf<Response>();
     expectTypeOf(r).toHaveProperty("data");
     expectTypeOf(r).toHaveProperty("error");
+  });
+
+  it("is openapi-fetch's Client over every path, the same type the main entry names", () => {
+    expectTypeOf(createApi(client)).toEqualTypeOf<ParadigmApi>();
+    expectTypeOf<ParadigmApi>().toEqualTypeOf<api.ParadigmApi>();
+    expectTypeOf(createApi(client).GET).toBeFunction();
+  });
+
+  it("takes a client only, and the client itself carries no `api`", () => {
+    expectTypeOf<api.ParadigmClient>().not.toHaveProperty("api");
+    // @ts-expect-error a plain object is not a client
+    createApi({});
+    // @ts-expect-error nor is the key
+    createApi("k");
   });
 });
 

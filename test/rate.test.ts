@@ -1,5 +1,6 @@
-// rate() and client.api against the Prism mock built from the same spec.
+// rate() and createApi(client) against the Prism mock built from the same spec.
 import { describe, expect, inject, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import { AuthenticationError, createParadigmClient, ParadigmValidationError, type RateMediaType, UnprocessableEntityError } from "../src/client/index.ts";
 
 const baseUrl = inject("prismUrl");
@@ -131,9 +132,9 @@ describe("inputs Prism flags with 422 are refused locally first", () => {
   });
 });
 
-describe("client.api: every operation, typed, through the same chain", () => {
+describe("createApi(client): every operation, typed, through the same chain", () => {
   it("keeps openapi-fetch's { data, error, response } contract on success", async () => {
-    const { data, error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { data, error, response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c/1" } },
       body: { flag: true },
     });
@@ -145,7 +146,7 @@ describe("client.api: every operation, typed, through the same chain", () => {
 
   it("returns non-2xx as `error`, not a throw", async () => {
     const c = createParadigmClient({ apiKey: "k", baseUrl, validate: false });
-    const { error, response } = await c.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { error, response } = await createApi(c).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { value: "nope" } as never,
     });
@@ -156,14 +157,14 @@ describe("client.api: every operation, typed, through the same chain", () => {
   it("sends the bearer key through the same auth step", async () => {
     const rec = recordingFetch();
     const c = createParadigmClient({ apiKey: "secret-1", baseUrl, fetch: rec.fetch });
-    await c.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", { params: { path: { feedback_type_id: 1, completion_id: "x" } }, body: {} });
+    await createApi(c).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", { params: { path: { feedback_type_id: 1, completion_id: "x" } }, body: {} });
     expect(rec.seen[0]?.init?.headers).toMatchObject({ authorization: "Bearer secret-1" });
   });
 
   it("validates api calls against the spec before sending", async () => {
     const rec = recordingFetch();
     const c = createParadigmClient({ apiKey: "k", baseUrl, fetch: rec.fetch });
-    const err = await c.api
+    const err = await createApi(c)
       .POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         params: { path: { feedback_type_id: 3, completion_id: "c" } },
         body: { tag: "😀".repeat(121) },
@@ -174,7 +175,7 @@ describe("client.api: every operation, typed, through the same chain", () => {
   });
 
   it.each(["application/x-www-form-urlencoded", "multipart/form-data"])("encodes a %s body chosen by Content-Type", async (media) => {
-    const { response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { value: 1.25, flag: null },
       headers: { "Content-Type": media },

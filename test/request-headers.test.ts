@@ -1,6 +1,7 @@
 // Headers are merged with Headers semantics: one value per name whatever its case, the call's over the
 // client's, the body's own Content-Type over both. Checked on the raw request a node:http server reads.
 import { afterEach, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import { createParadigmClient } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
@@ -32,9 +33,9 @@ describe("a client-level Content-Type: application/json", () => {
     expect(server.requests[0]?.body).toBe("value=1&flag="); // a left-out nullable boolean is sent empty (src/spec/encode.ts)
   });
 
-  it("gives way to a form body's own type (client.api)", async () => {
+  it("gives way to a form body's own type (createApi(client))", async () => {
     const { server, client } = await setup({ "Content-Type": "application/json" });
-    await client.api.POST(RATE, {
+    await createApi(client).POST(RATE, {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { value: 1 },
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -53,9 +54,9 @@ describe("a client-level Content-Type: application/json", () => {
     expect(Object.fromEntries(form)).toEqual({ value: "1", tag: "t", flag: "" });
   });
 
-  it("leaves a multipart body its boundary (client.api)", async () => {
+  it("leaves a multipart body its boundary (createApi(client))", async () => {
     const { server, client } = await setup({ "Content-Type": "application/json" });
-    await client.api.POST(RATE, {
+    await createApi(client).POST(RATE, {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { value: 1, tag: "t" },
       headers: { "Content-Type": "multipart/form-data" },
@@ -71,7 +72,7 @@ describe("names differing only in case", () => {
     const { server, client } = await setup({ "X-Trace": "client" });
     await client.rate(3, "c", { value: 1 }, { headers: { "x-trace": "call" } });
     expect(raw(server, "x-trace")).toEqual(["call"]);
-    await client.api.POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { value: 1 }, headers: { "x-TRACE": "api" } });
+    await createApi(client).POST(RATE, { params: { path: { feedback_type_id: 3, completion_id: "c" } }, body: { value: 1 }, headers: { "x-TRACE": "api" } });
     expect(raw(server, "x-trace", 1)).toEqual(["api"]);
   });
 

@@ -1,8 +1,9 @@
-// One preparation path (validate, then encode) for rate() and every client.api operation. A prebuilt body
+// One preparation path (validate, then encode) for rate() and every createApi(client) operation. A prebuilt body
 // (FormData, Blob, URLSearchParams, bytes) is the caller's own encoding: it is sent as given, its parameters are
 // still checked, and it is never mistaken for a missing body. The operation with a required body below is a
 // scratch entry added to the generated tables for this file only.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import { createParadigmClient, ParadigmValidationError } from "../src/client/index.ts";
 import { type FaultServer, reply, startFaultServer } from "./fault-server.ts";
 
@@ -34,7 +35,7 @@ async function setup() {
   const client = createParadigmClient({ apiKey: "sk-prepare-0123456789", baseUrl: server.url });
   // The scratch path is not in the typed `paths`: reach it through the untyped request().
   const post = (init: Record<string, unknown>) =>
-    (client.api.request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>)("POST", "/scratch/{id}/upload", init);
+    (createApi(client).request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>)("POST", "/scratch/{id}/upload", init);
   return { server, post };
 }
 

@@ -3,6 +3,7 @@
 // plain http to a remote host unless the caller opts in.
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/index.ts";
 import {
   createParadigmClient,
   type Logger,
@@ -112,11 +113,11 @@ describe("a server that echoes the request", () => {
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`); // it was sent, just never kept
   });
 
-  it("cannot leak the key through client.api's returned error, response body or headers either", async () => {
+  it("cannot leak the key through createApi(client)'s returned error, response body or headers either", async () => {
     const server = await startFaultServer([echo]);
     servers.push(server);
     const client = createParadigmClient({ apiKey: KEY, baseUrl: server.url });
-    const { error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { error, response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: {},
     });
@@ -226,10 +227,10 @@ describe("plain http only to loopback, unless allowInsecureHttp", () => {
     expect(sent).toEqual([]);
   });
 
-  it("refuses a per-request baseUrl override on client.api to a remote http host", async () => {
+  it("refuses a per-request baseUrl override on createApi(client) to a remote http host", async () => {
     const { sent, fetch } = recorder();
     const client = createParadigmClient({ apiKey: KEY, baseUrl: "https://paradigm.example", fetch });
-    const err = await client.api
+    const err = await createApi(client)
       .POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         baseUrl: "http://evil.example",
         params: { path: { feedback_type_id: 1, completion_id: "c" } },
@@ -270,14 +271,14 @@ describe("redaction hides the key where it can appear, and leaves other text alo
   const DRF_400 = { tag: ["This field may not be blank."], comment: ["Ensure this field has no more than 120 characters."] };
   const DRF_MESSAGE = "400 Bad Request: tag: This field may not be blank.; comment: Ensure this field has no more than 120 characters.";
 
-  it.each(["k", "ank", "an", "is"])("with the short key %j, a DRF error keeps its words in the message, body and client.api's error", async (key) => {
+  it.each(["k", "ank", "an", "is"])("with the short key %j, a DRF error keeps its words in the message, body and createApi(client)'s error", async (key) => {
     const server = await startFaultServer([reply(400, DRF_400)]);
     servers.push(server);
     const client = createParadigmClient({ apiKey: key, baseUrl: server.url });
     const err = (await client.rate(3, "c", { tag: "t" }).catch((e: unknown) => e)) as ParadigmError & { body: unknown };
     expect(err.message).toBe(DRF_MESSAGE);
     expect(err.body).toEqual(DRF_400);
-    const { error } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { error } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: { tag: "t" },
     });
@@ -324,7 +325,7 @@ describe("redaction hides the key where it can appear, and leaves other text alo
       expect(err.headers.get("www-authenticate")).toBe('Bearer error="invalid_token", token="[REDACTED]"');
       if (key.length > 3) for (const text of renderings(err)) expect(text).not.toContain(key);
 
-      const { error, response } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+      const { error, response } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
         params: { path: { feedback_type_id: 3, completion_id: "c" } },
         body: {},
       });
@@ -340,7 +341,7 @@ describe("redaction hides the key where it can appear, and leaves other text alo
     const client = createParadigmClient({ apiKey: key, baseUrl: server.url });
     const err = (await client.rate(3, "c", {}).catch((e: unknown) => e)) as ParadigmError & { body: unknown };
     expect(err.body).toEqual({ detail: "Invalid token Bearer [REDACTED]" });
-    const { error } = await client.api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+    const { error } = await createApi(client).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 3, completion_id: "c" } },
       body: {},
     });

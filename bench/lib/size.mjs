@@ -47,9 +47,13 @@ const version = (dir, pkg) => {
   }
 };
 
-/** `index`/`queue`: file paths (or file: URLs) of paradigm-client's entries. */
-export async function runSize({ root, work, index, queue }) {
+/**
+ * `index`/`queue`/`api`: file paths (or file: URLs) of paradigm-client's entries. `api` defaults to the api entry
+ * beside `index` (dist/api.mjs, a build's api.mjs, or src/api/index.ts for src/client/index.ts).
+ */
+export async function runSize({ root, work, index, queue, api }) {
   const p = (u) => (u.startsWith("file:") ? new URL(u).pathname : u);
+  const apiEntry = api ? p(api) : p(index).endsWith("/src/client/index.ts") ? join(root, "src", "api", "index.ts") : join(p(index), "..", "api.mjs");
   const rows = [];
   const add = async (name, what, contents, resolveDir = root, nodePaths = [], external = []) => {
     try {
@@ -64,16 +68,16 @@ export async function runSize({ root, work, index, queue }) {
     `import { createParadigmClient } from ${JSON.stringify(p(index))};
 createParadigmClient({ apiKey: "k" }).rate(1, "completion", { flag: true });`,
   );
-  // Diagnostic: our own code's share, with openapi-fetch (needed only by `client.api`) left out.
-  await add(
-    "paradigm-client (main entry) minus openapi-fetch",
-    "same consumer, openapi-fetch external: our own code only",
-    `import { createParadigmClient } from ${JSON.stringify(p(index))};
-createParadigmClient({ apiKey: "k" }).rate(1, "completion", { flag: true });`,
-    root,
-    [],
-    ["openapi-fetch"],
-  );
+  // openapi-fetch is only in paradigm-client/api (createApi(client)); this row is what a user of it ships.
+  if (existsSync(apiEntry))
+    await add(
+      "paradigm-client/api",
+      "createApi(client).POST(…), one call (main entry + api entry + openapi-fetch)",
+      `import { createParadigmClient } from ${JSON.stringify(p(index))};
+import { createApi } from ${JSON.stringify(apiEntry)};
+createApi(createParadigmClient({ apiKey: "k" })).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", { params: { path: { feedback_type_id: 1, completion_id: "c" } }, body: { flag: true } });`,
+    );
+  else rows.push({ name: "paradigm-client/api", what: "createApi(client).POST(…)", error: `no api entry at ${apiEntry}` });
   await add("paradigm-client (main entry, everything)", "every export kept (no tree-shaking)", `export * from ${JSON.stringify(p(index))};`);
   if (queue)
     await add(

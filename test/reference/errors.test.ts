@@ -1,6 +1,7 @@
 // DRF's own error answers, as the client surfaces them: typed errors whose messages are DRF's words.
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { createApi } from "../../src/api/index.ts";
 import { AuthenticationError, BadRequestError, NotFoundError, ParadigmAPIError } from "../../src/client/index.ts";
 import { REFERENCE_KEY, useReference } from "./reference.ts";
 
@@ -59,8 +60,8 @@ describe("DRF's error bodies become typed errors", () => {
     expect((err as ParadigmAPIError).message).toBe('415 Unsupported Media Type: Unsupported media type "text/plain" in request.');
   });
 
-  it("415 through client.api too, as openapi-fetch's `error` with DRF's body", async () => {
-    const { error, response } = await ref.clientWith({ validate: false }).api.POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
+  it("415 through createApi(client) too, as openapi-fetch's `error` with DRF's body", async () => {
+    const { error, response } = await createApi(ref.clientWith({ validate: false })).POST("/api/v2/rate/{feedback_type_id}/{completion_id}", {
       params: { path: { feedback_type_id: 1, completion_id: "cmpl-1" } },
       body: "flag=true" as never,
       bodySerializer: (b: unknown) => String(b),

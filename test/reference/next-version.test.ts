@@ -1,6 +1,6 @@
 // The next version as drf-spectacular writes it (test/fixtures/drf-next-spec.yaml, exported from the reference
 // server in next mode) goes through `npm run spec:update` to the end, in a scratch copy of this working tree, and
-// its new operations, typed through client.api, work against the reference server in next mode.
+// its new operations, typed through createApi(client) (paradigm-client/api), work against the reference server in next mode.
 // The one local fix the user adds, as spec:update's report tells them: the FileField overlay, from
 // openapi/overlays/examples/file-field-binary.yaml with its targets set to the flagged Attachment.file.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -87,7 +87,7 @@ describe("a drf-spectacular next version", () => {
     expect(update.out).not.toMatch(/FLAG/);
   }, 240_000);
 
-  it("compiles the typed smoke script (client.api on the new operations) against the regenerated types", () => {
+  it("compiles the typed smoke script (createApi(client) on the new operations) against the regenerated types", () => {
     // spec:update's typecheck step compiles the whole scratch tree, test/next-smoke.ts included.
     expect(update.out).toMatch(/\[5\/6\] typecheck/);
     expect(update.out).not.toMatch(/test\/next-smoke\.ts\(/);
@@ -102,7 +102,7 @@ describe("a drf-spectacular next version", () => {
     }
   });
 
-  it("serves its new operations, typed through client.api, from the reference server", () => {
+  it("serves its new operations, typed through createApi(client), from the reference server", () => {
     expect(update.out, "spec:update must have regenerated the operation tables").toMatch(/generate: wrote generated\//);
     const r = spawnSync(join(dir, "node_modules/.bin/tsx"), ["test/next-smoke.ts"], {
       cwd: dir,
