@@ -296,6 +296,29 @@ describe("timeouts: a hung server cannot hang rate() past timeoutMs", () => {
     expect(delays).toEqual([]);
   });
 
+  // No socket is abandoned: a timed-out attempt is aborted, so its connection closes rather than staying open
+  // (a hung request's socket is never idle, so no pool timeout would ever reclaim it).
+  it.each([
+    ["never answers", (_req: Parameters<Step>[0], _res: Parameters<Step>[1]) => {}],
+    ["trickles its body", slowBody(["a", "b", "c", "d", "e"], 400)],
+  ] as const)("closes the connection of a timed-out attempt: the server sees it close (server %s)", async (_what, step) => {
+    let closedAt = 0;
+    const { rate } = await scenario([
+      (req, res) => {
+        req.socket.once("close", () => {
+          closedAt = Date.now();
+        });
+        step(req, res);
+      },
+    ]);
+    const err = await failure(rate({ timeoutMs: 200, maxRetries: 0 }));
+    expect(err).toBeInstanceOf(ParadigmTimeoutError);
+    const timedOutAt = Date.now();
+    while (!closedAt && Date.now() - timedOutAt < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(closedAt, "the server still holds the timed-out connection open").toBeGreaterThan(0);
+    expect(closedAt - timedOutAt).toBeLessThan(1000);
+  });
+
   it("times out even with a fetch that ignores its signal", async () => {
     const client = createParadigmClient({ apiKey: KEY, timeoutMs: 200, fetch: () => new Promise<Response>(() => {}) });
     await expect(client.rate(3, "c", {})).rejects.toBeInstanceOf(ParadigmTimeoutError);

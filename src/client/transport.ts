@@ -153,7 +153,7 @@ export class Transport {
         this.#log(4, "debug", `→ ${req.method} ${req.url} (attempt ${attempt + 1})`, { headers: { ...headers, authorization: "Bearer [REDACTED]" } });
       }
       const outcome = await this.#attempt(req, headers, o, attempt);
-      if (!("error" in outcome)) return { ...outcome, attempts: attempt + 1 };
+      if (!("error" in outcome)) return { response: outcome.response, bytes: outcome.bytes, attempts: attempt + 1 };
       unknown ||= outcome.delivery === "unknown";
       if (!mayRetry(outcome.delivery, o.retryUnknownDelivery) || attempt >= o.maxRetries) {
         // client.api hands a non-2xx answer back as `error` rather than throwing it.
@@ -185,9 +185,11 @@ export class Transport {
       },
       Math.min(o.timeoutMs, MAX_TIMER),
     );
-    const onAbort = () => ctrl.abort(req.signal?.reason);
-    req.signal?.addEventListener("abort", onAbort, { once: true });
-    const started = Date.now();
+    // The caller's signal, when there is one, aborts the attempt too (no listener, no closure without one).
+    const user = req.signal;
+    const onAbort = user && (() => ctrl.abort(user.reason));
+    if (onAbort) user.addEventListener("abort", onAbort, { once: true });
+    const started = o.logLevel >= 4 ? Date.now() : 0;
     try {
       // Headers and the whole body, inside the attempt's timeout.
       const init = { method: req.method, headers, body: req.body ?? null, signal: ctrl.signal };
@@ -204,7 +206,8 @@ export class Transport {
         response = await globalThis.fetch(req.url, init);
         bytes = await response.arrayBuffer();
       }
-      this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
+      // Guarded here, not only in #log: the message would otherwise be built on every attempt.
+      if (o.logLevel >= 4) this.#log(4, "debug", `← ${response.status} ${req.method} ${req.url} in ${Date.now() - started} ms`);
       return response.ok ? { response, bytes } : httpFailure(response, bytes, o.apiKey);
     } catch (e) {
       if (timeout && ctrl.signal.reason === timeout) {
@@ -224,7 +227,7 @@ export class Transport {
       return connectionFailure(e, req, headers, o.apiKey);
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener("abort", onAbort);
+      if (onAbort) user.removeEventListener("abort", onAbort);
     }
   }
 }
