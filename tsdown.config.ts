@@ -20,6 +20,8 @@ export const ENTRIES = {
   handler: "src/handler/index.ts",
   // paradigm-client/browser: sendFeedback() for pages; types only from the client, no runtime import (< 1 kB gzip).
   browser: "src/browser/index.ts",
+  // paradigm-client/postgres: the outbox queue on PostgreSQL (node:crypto, node:os); `pg` is an optional peer it never imports.
+  postgres: "src/postgres/index.ts",
 } as const;
 
 // rolldown marks default imports of externals in a "type": "module" package with node-mode interop

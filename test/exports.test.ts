@@ -69,3 +69,11 @@ it("a bundle calling only rate() holds no openapi-fetch (paradigm-client/api alo
   const withApi = await inputs('import { createApi } from "./src/api/index.ts"; export const f = createApi;');
   expect(withApi.some((i) => i.includes("openapi-fetch"))).toBe(true);
 });
+
+it("paradigm-client/postgres exports exactly its documented runtime values, and never loads pg", async () => {
+  const entry = await import("../src/postgres/index.ts");
+  expect(Object.keys(entry).sort()).toEqual(["createPostgresQueue", "migratePostgresQueue", "postgresQueueSql"]);
+  const { readFileSync } = await import("node:fs");
+  for (const f of ["index", "queue", "worker", "sql", "item"])
+    expect(readFileSync(new URL(`../src/postgres/${f}.ts`, import.meta.url), "utf8")).not.toMatch(/from "pg"|import\("pg"\)/);
+});

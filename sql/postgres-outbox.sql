@@ -1,0 +1,31 @@
+-- paradigm-client/postgres: the feedback outbox for table paradigm_feedback_outbox (schema version 1).
+-- Written by postgresQueueSql({ table: "paradigm_feedback_outbox" }); `paradigm-client postgres-migrate --print --table NAME` prints it
+-- for another name. Idempotent: running it again changes nothing.
+SELECT pg_advisory_xact_lock(hashtext('paradigm-client/postgres:paradigm_feedback_outbox'));
+
+CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox" (
+  id              bigserial   PRIMARY KEY,
+  path            jsonb       NOT NULL, -- the rate path parameters: {"feedback_type_id": …, "completion_id": …}
+  feedback        jsonb       NOT NULL, -- the request body, as enqueued (validated then)
+  ref             jsonb,                -- the caller's key for the item (string or number), if given
+  status          text        NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'in_flight', 'delivered', 'failed', 'unknown')),
+  attempts        integer     NOT NULL DEFAULT 0,     -- in the current round (retryFailed() starts a new one)
+  maybe_delivered boolean     NOT NULL DEFAULT false, -- an earlier attempt may have been logged
+  available_at    timestamptz NOT NULL DEFAULT now(), -- not claimed before (a retry's backoff)
+  lease_until     timestamptz,                        -- in_flight: the claim ends then (see reapExpired())
+  worker          text,                               -- the worker that claimed it last
+  error           jsonb,                              -- the last failure: {name, message, status, deliveryUnknown}
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  delivered_at    timestamptz
+);
+CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_claim" ON "paradigm_feedback_outbox" (available_at, id) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_lease" ON "paradigm_feedback_outbox" (lease_until) WHERE status = 'in_flight';
+CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_held" ON "paradigm_feedback_outbox" (id) WHERE status IN ('failed', 'unknown');
+
+-- The queue-wide pause: a server's Retry-After, read by every worker's claim.
+CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox_pause" (
+  id    boolean     PRIMARY KEY DEFAULT true CHECK (id),
+  until timestamptz NOT NULL
+);

@@ -1,0 +1,30 @@
+// What queue.ts and worker.ts share: a row as the item the API returns, and how a user's hook is called.
+import type { FeedbackInput, RatePathParams } from "../client/client.ts";
+import type { PostgresFeedback } from "./index.ts";
+
+type FeedbackTypeId = RatePathParams["feedback_type_id"];
+type CompletionId = RatePathParams["completion_id"];
+
+/** A row (id, path, feedback, ref, attempts) as the item the API returns. */
+export function itemOf(r: Record<string, unknown>): PostgresFeedback {
+  const path = r.path as { feedback_type_id: FeedbackTypeId; completion_id: CompletionId };
+  return {
+    id: String(r.id),
+    feedbackTypeId: path.feedback_type_id,
+    completionId: path.completion_id,
+    feedback: r.feedback as FeedbackInput,
+    ref: (r.ref ?? undefined) as string | number | undefined,
+    attempts: Number(r.attempts),
+  };
+}
+
+/** Runs a user's hook; a throw is re-thrown asynchronously, so it cannot stop delivery. */
+export function call(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}

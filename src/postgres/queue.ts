@@ -1,0 +1,160 @@
+// Enqueue and the operations any process may run (counts, failed, retryFailed, drained, reapExpired); the
+// options are checked here, once. Delivery is worker.ts's.
+import type { FeedbackInput, ParadigmClient, RatePathParams } from "../client/client.ts";
+import { CLIENT_DEFAULTS, finiteAtLeast, integerAtLeast, oneOf } from "../client/options.ts";
+import { sleep } from "../core/delivery.ts";
+import { ParadigmConfigError, ParadigmValidationError } from "../core/errors.ts";
+import { checkCall, isPrebuilt, rateOperation } from "../spec/prepare.ts";
+import type { OperationSpec } from "../spec/validate.ts";
+import type {
+  EnqueueOptions,
+  PostgresFailedFeedback,
+  PostgresFeedbackQueue,
+  PostgresPool,
+  PostgresQueueCounts,
+  PostgresQueueOptions,
+  PostgresStoredError,
+  PostgresWorker,
+  PostgresWorkerOptions,
+} from "./index.ts";
+import { call, itemOf } from "./item.ts";
+import { DEFAULT_TABLE, statements, type TableNames, tableNames } from "./sql.ts";
+import { Worker } from "./worker.ts";
+
+type FeedbackTypeId = RatePathParams["feedback_type_id"];
+type CompletionId = RatePathParams["completion_id"];
+
+/** A lease must outlast the request timeout by this much, so a request still running is never reaped. */
+export const LEASE_MARGIN_MS = 1000;
+
+/** The options, checked and with their defaults (PostgresQueueOptions' @default). */
+export interface Settings {
+  pool: PostgresPool;
+  names: TableNames;
+  sql: ReturnType<typeof statements>;
+  maxRetries: number;
+  maxRetryDelayMs: number;
+  retryUnknownDelivery: boolean;
+  leaseMs: number;
+  onExpiredLease: "hold" | "resend";
+  timeoutMs: number;
+  options: PostgresQueueOptions;
+}
+
+export class PostgresQueue implements PostgresFeedbackQueue {
+  readonly #client: Pick<ParadigmClient, "rate">;
+  readonly #s: Settings;
+  readonly #spec: OperationSpec = rateOperation();
+
+  constructor(client: Pick<ParadigmClient, "rate">, o: PostgresQueueOptions) {
+    if (!o || typeof o.pool?.query !== "function" || typeof o.pool.connect !== "function")
+      throw new ParadigmConfigError("createPostgresQueue needs { pool }: a pg Pool (or anything with query() and connect()).");
+    const names = tableNames(o.table ?? DEFAULT_TABLE);
+    const timeoutMs = finiteAtLeast("rateOptions.timeoutMs", o.rateOptions?.timeoutMs, CLIENT_DEFAULTS.timeoutMs, 1);
+    const leaseMs = finiteAtLeast("leaseMs", o.leaseMs, 60_000, 1);
+    if (leaseMs < timeoutMs + LEASE_MARGIN_MS)
+      throw new ParadigmConfigError(
+        `leaseMs (${leaseMs}) must be at least the request timeout (rateOptions.timeoutMs, ${timeoutMs}) + ${LEASE_MARGIN_MS} ms: a shorter lease could end while its request is still running, and the item would be held or resent while it may be delivered.`,
+      );
+    this.#client = client;
+    this.#s = {
+      pool: o.pool,
+      names,
+      sql: statements(names),
+      maxRetries: integerAtLeast("maxRetries", o.maxRetries, 10, 0),
+      maxRetryDelayMs: finiteAtLeast("maxRetryDelayMs", o.maxRetryDelayMs, 60_000, 0),
+      retryUnknownDelivery: o.retryUnknownDelivery === true,
+      leaseMs,
+      onExpiredLease: oneOf("onExpiredLease", o.onExpiredLease, "hold", ["hold", "resend"]),
+      timeoutMs,
+      options: o,
+    };
+  }
+
+  get table(): string {
+    return this.#s.names.name;
+  }
+
+  async enqueue(
+    feedbackTypeId: FeedbackTypeId,
+    completionId: CompletionId,
+    feedback: FeedbackInput,
+    options: EnqueueOptions = {},
+  ): Promise<{ id: string; ref: string | number | undefined }> {
+    // Stored as JSON and sent later by another process: a prebuilt body (FormData, bytes…) cannot be.
+    if (isPrebuilt(feedback) || typeof feedback !== "object" || feedback === null || Array.isArray(feedback))
+      throw new ParadigmValidationError([{ path: "$.body", message: "must be a plain object (the outbox stores it as JSON)" }]);
+    checkCall(this.#spec, {
+      path: { feedback_type_id: feedbackTypeId, completion_id: completionId },
+      body: feedback,
+      mediaType: this.#s.options.rateOptions?.mediaType,
+    });
+    const { ref, db } = options;
+    if (ref !== undefined && typeof ref !== "string" && !(typeof ref === "number" && Number.isFinite(ref)))
+      throw new ParadigmValidationError([{ path: "$.ref", message: `must be a string or a finite number, got ${String(ref)}` }]);
+    const target = db ?? this.#s.pool;
+    if (typeof target?.query !== "function") throw new ParadigmConfigError("enqueue's db must have query() (a pg Client or PoolClient in a transaction).");
+    const { rows } = await target.query(this.#s.sql.enqueue, [
+      JSON.stringify({ feedback_type_id: feedbackTypeId, completion_id: completionId }),
+      JSON.stringify(feedback),
+      ref === undefined ? null : JSON.stringify(ref),
+      this.#s.names.channel,
+    ]);
+    return { id: String(rows[0]?.id), ref };
+  }
+
+  work(options: PostgresWorkerOptions = {}): PostgresWorker {
+    return new Worker(this.#client, this.#s, options, () => this.reapExpired());
+  }
+
+  async counts(): Promise<PostgresQueueCounts> {
+    const { rows } = await this.#s.pool.query(this.#s.sql.counts);
+    const by = new Map(rows.map((r) => [r.status as string, Number(r.n)]));
+    return {
+      queued: by.get("queued") ?? 0,
+      inFlight: by.get("in_flight") ?? 0,
+      delivered: by.get("delivered") ?? 0,
+      failed: by.get("failed") ?? 0,
+      unknown: by.get("unknown") ?? 0,
+    };
+  }
+
+  async failed(options: { limit?: number | undefined } = {}): Promise<PostgresFailedFeedback[]> {
+    const limit = integerAtLeast("limit", options.limit, 100, 1);
+    const { rows } = await this.#s.pool.query(this.#s.sql.failed, [limit]);
+    return rows.map((r) => {
+      const error = r.error as PostgresStoredError;
+      return { ...itemOf(r), error, deliveryUnknown: r.status === "unknown" };
+    });
+  }
+
+  async retryFailed(options: { ids?: readonly string[] | undefined; includeUnknown?: boolean | undefined } = {}): Promise<number> {
+    const ids = options.ids;
+    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && /^\d+$/.test(id))))
+      throw new ParadigmValidationError([{ path: "$.ids", message: "must be an array of item ids (the strings enqueue() and failed() return)" }]);
+    const statuses = options.includeUnknown === true ? ["failed", "unknown"] : ["failed"];
+    const { rows } = await this.#s.pool.query(this.#s.sql.retryFailed, [statuses, ids ?? null, this.#s.names.channel]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async drained(options: { signal?: AbortSignal | undefined; pollMs?: number | undefined } = {}): Promise<void> {
+    const pollMs = finiteAtLeast("pollMs", options.pollMs, 250, 1);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { rows } = await this.#s.pool.query(this.#s.sql.busy);
+      if (rows[0]?.busy !== true) return;
+      await sleep(pollMs, options.signal);
+    }
+  }
+
+  async reapExpired(): Promise<number> {
+    const { sql, names, options } = this.#s;
+    if (this.#s.onExpiredLease === "resend") {
+      const { rows } = await this.#s.pool.query(sql.reapResend, [names.channel]);
+      return Number(rows[0]?.n ?? 0);
+    }
+    const { rows } = await this.#s.pool.query(sql.reapHold);
+    for (const r of rows) call(() => options.onError?.(itemOf(r), r.error as PostgresStoredError));
+    return rows.length;
+  }
+}

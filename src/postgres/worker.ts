@@ -1,0 +1,252 @@
+// A worker: claims rows (FOR UPDATE SKIP LOCKED, with a lease), delivers them with rate(), and settles each one.
+// Which failures are retried is src/core/delivery.ts's rule, read here and nowhere else. Settling only touches a row
+// this worker still holds, so a row another process reaped (lease ended) is never overwritten.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { ParadigmClient, RateResult } from "../client/client.ts";
+import { finiteAtLeast, integerAtLeast } from "../client/options.ts";
+import { mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
+import { ParadigmAPIError, ParadigmConfigError, ParadigmError } from "../core/errors.ts";
+import type { PostgresListenClient, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
+import { call, itemOf } from "./item.ts";
+import type { Settings } from "./queue.ts";
+
+/** Settling is retried this many times (after 0.2 s, 1 s): past that the row stays in flight and its lease decides. */
+const SETTLE_DELAYS_MS = [200, 1000];
+/** A lost LISTEN connection is re-opened at most this often; polling covers the gap. */
+const RELISTEN_MS = 5000;
+
+/** Errors a database call may recover from by waiting: lost connections, failover, too many clients, serialization. */
+export function isTransient(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string") {
+    if (code.startsWith("08") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].includes(code)) return true;
+    if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code)) return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|connection error|Client was closed/i.test(String((e as Error)?.message));
+}
+
+export const storedError = (e: ParadigmError, deliveryUnknown: boolean): PostgresStoredError => ({
+  name: e.name,
+  message: e.message,
+  ...(e instanceof ParadigmAPIError ? { status: e.status } : {}),
+  deliveryUnknown,
+});
+
+export class Worker implements PostgresWorker {
+  readonly id: string;
+  readonly done: Promise<void>;
+  readonly #client: Pick<ParadigmClient, "rate">;
+  readonly #s: Settings;
+  readonly #concurrency: number;
+  readonly #pollMs: number;
+  readonly #reapEveryMs: number;
+  readonly #reap: () => Promise<number>;
+  #stopping = false;
+  #active = new Set<Promise<void>>();
+  #wakeUp: (() => void) | undefined;
+  /** Local estimate of the queue-wide pause's end: NOTIFYs before it are ignored (nothing can be claimed). */
+  #pausedUntil = 0;
+  #listen: PostgresListenClient | undefined;
+  #nextListen = 0;
+  #reapTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(client: Pick<ParadigmClient, "rate">, s: Settings, o: PostgresWorkerOptions, reap: () => Promise<number>) {
+    this.#client = client;
+    this.#s = s;
+    this.#reap = reap;
+    this.#concurrency = integerAtLeast("concurrency", o.concurrency, 4, 1);
+    this.#pollMs = finiteAtLeast("pollMs", o.pollMs, 1000, 1);
+    this.#reapEveryMs = finiteAtLeast("reapEveryMs", o.reapEveryMs, Math.min(s.leaseMs / 2, 30_000), 1);
+    if (o.workerId !== undefined && (typeof o.workerId !== "string" || o.workerId === "" || o.workerId.length > 200))
+      throw new ParadigmConfigError(`workerId must be a non-empty string of at most 200 characters, got ${JSON.stringify(o.workerId)}`);
+    this.id = o.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.done = this.#run();
+    // Surfaced by `done` and stop(); without this, a fatal error nobody awaited would also crash the process.
+    this.done.catch(() => undefined);
+  }
+
+  stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wakeUp?.();
+    return this.done;
+  }
+
+  async #run(): Promise<void> {
+    let fatal: unknown;
+    try {
+      await this.#listenStart();
+      await this.#reapOnce();
+      this.#reapTimer = setInterval(() => void this.#reapOnce(), this.#reapEveryMs);
+      this.#reapTimer.unref?.();
+      while (!this.#stopping) {
+        const free = this.#concurrency - this.#active.size;
+        if (free <= 0) {
+          await Promise.race(this.#active);
+          continue;
+        }
+        const rows = await this.#retrying(() => this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs]));
+        if (!rows) break; // stopped while waiting out a database error
+        for (const r of rows.rows) this.#start(r);
+        if (rows.rows.length === free) continue;
+        await this.#idle();
+      }
+    } catch (e) {
+      fatal = e;
+    } finally {
+      this.#stopping = true;
+      clearInterval(this.#reapTimer);
+      await Promise.allSettled([...this.#active]);
+      await this.#listenStop();
+    }
+    if (fatal !== undefined) throw fatal;
+  }
+
+  /** Waits for work: the pause's end, the next retry's time, a NOTIFY, a retry settled here, or pollMs. */
+  async #idle(): Promise<void> {
+    if (!this.#listen && Date.now() >= this.#nextListen) await this.#listenStart();
+    const due = await this.#retrying(() => this.#s.pool.query(this.#s.sql.nextDue));
+    if (!due) return;
+    const pauseMs = Number(due.rows[0]?.pause_ms ?? 0);
+    const dueMs = due.rows[0]?.due_ms;
+    if (pauseMs > 0) this.#pausedUntil = Date.now() + pauseMs;
+    // Nothing queued: wait for a NOTIFY (or poll). Queued: until the later of the pause's end and the next row's time.
+    const ms = dueMs === null || dueMs === undefined ? this.#pollMs : Math.min(this.#pollMs, Math.max(10, pauseMs, Number(dueMs)));
+    await this.#wait(ms);
+  }
+
+  #wait(ms: number): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wakeUp = () => {
+        this.#wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Runs a database call, waiting out transient errors (until stop(): then undefined). Other errors are fatal. */
+  async #retrying<T>(f: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (this.#stopping) return undefined;
+        if (!isTransient(e)) throw e;
+        call(() => this.#s.options.onDatabaseError?.(e));
+        await this.#wait(Math.min(100 * 2 ** attempt, 5000));
+        if (this.#stopping) return undefined;
+      }
+    }
+  }
+
+  #start(r: Record<string, unknown>): void {
+    const p: Promise<void> = this.#deliver(r).finally(() => this.#active.delete(p));
+    this.#active.add(p);
+  }
+
+  async #deliver(r: Record<string, unknown>): Promise<void> {
+    const item = itemOf(r);
+    const { options: o, sql } = this.#s;
+    let result: RateResult | undefined;
+    let error: ParadigmError | undefined;
+    try {
+      result = await this.#client.rate(item.feedbackTypeId, item.completionId, item.feedback, {
+        ...o.rateOptions,
+        timeoutMs: this.#s.timeoutMs,
+        maxRetries: 0,
+      });
+    } catch (e) {
+      error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
+    }
+    if (result) {
+      await this.#settle(sql.delivered, [item.id, this.id]);
+      call(() => o.onDelivered?.(item, result));
+      return;
+    }
+    const e = error as ParadigmError;
+    const maybeDelivered = e.deliveryUnknown || r.maybe_delivered === true;
+    if (mayRetryError(e, this.#s.retryUnknownDelivery) && item.attempts <= this.#s.maxRetries) {
+      const given = e instanceof ParadigmAPIError ? retryAfterMs(e.headers) : undefined;
+      const delay = retryDelayMs(item.attempts - 1, given, this.#s.maxRetryDelayMs);
+      // Back to queued and the pause extended for every worker (one statement), then this worker rereads it.
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
+      await this.#settle(sql.retry, [item.id, this.id, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]);
+      call(() => o.onRetry?.(item, e, delay));
+      this.#wakeUp?.();
+      return;
+    }
+    const stored = storedError(e, maybeDelivered);
+    await this.#settle(sql.held, [item.id, this.id, maybeDelivered ? "unknown" : "failed", JSON.stringify(stored)]);
+    call(() => o.onError?.(item, stored));
+  }
+
+  /**
+   * Records an outcome, retrying a failed write twice. If it still fails, the row stays in flight under this
+   * worker's lease, and when the lease ends it is held as unknown (or resent, onExpiredLease "resend"): never
+   * lost, never resent silently. Runs even while stopping: stop() records the outcomes of requests in flight.
+   */
+  async #settle(text: string, values: unknown[]): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        await this.#s.pool.query(text, values);
+        return;
+      } catch (e) {
+        call(() => this.#s.options.onDatabaseError?.(e));
+        const wait = SETTLE_DELAYS_MS[i];
+        if (wait === undefined) return;
+        await sleep(wait);
+      }
+    }
+  }
+
+  async #reapOnce(): Promise<void> {
+    try {
+      await this.#reap();
+    } catch (e) {
+      call(() => this.#s.options.onDatabaseError?.(e));
+    }
+  }
+
+  /** LISTEN on a held connection, best effort: without it the worker polls every pollMs. */
+  async #listenStart(): Promise<void> {
+    this.#nextListen = Date.now() + RELISTEN_MS;
+    let c: PostgresListenClient | undefined;
+    try {
+      c = await this.#s.pool.connect();
+      const client = c;
+      client.on("notification", (m) => {
+        if (m.channel === this.#s.names.channel && Date.now() >= this.#pausedUntil) this.#wakeUp?.();
+      });
+      client.on("error", (e) => {
+        call(() => this.#s.options.onDatabaseError?.(e));
+        if (this.#listen === client) {
+          this.#listen = undefined;
+          client.release(e);
+        }
+      });
+      await client.query(this.#s.sql.listen);
+      this.#listen = client;
+    } catch (e) {
+      c?.release(e as Error);
+      call(() => this.#s.options.onDatabaseError?.(e));
+    }
+  }
+
+  async #listenStop(): Promise<void> {
+    const c = this.#listen;
+    this.#listen = undefined;
+    if (!c) return;
+    try {
+      await c.query(this.#s.sql.unlisten);
+      c.release();
+    } catch (e) {
+      c.release(e as Error);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// What createPostgresQueue, enqueue and the migration refuse or accept: validation before anything is written, table
+// names as SQL identifiers, the lease against the request timeout, an idempotent migration and its shipped file.
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { createParadigmClient } from "../../src/client/index.ts";
+import { ParadigmConfigError, ParadigmValidationError } from "../../src/core/errors.ts";
+import { createPostgresQueue, migratePostgresQueue, postgresQueueSql } from "../../src/postgres/index.ts";
+import { statusSql, tableNames } from "../../src/postgres/sql.ts";
+import { freshTable, migrated, newPool } from "./queue-setup.ts";
+
+const pool = newPool();
+afterAll(() => pool.end());
+const client = createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" });
+
+async function rowCount(table: string): Promise<number> {
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${table}"`);
+  return rows[0].n;
+}
+
+describe("enqueue validation", () => {
+  it("refuses NaN, a wrong path parameter type, a prebuilt body and a bad ref before writing anything", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(client, { pool, table });
+    await expect(outbox.enqueue(1, "c", { value: Number.NaN })).rejects.toBeInstanceOf(ParadigmValidationError);
+    await expect(outbox.enqueue("x" as unknown as number, "c", { flag: true })).rejects.toBeInstanceOf(ParadigmValidationError);
+    await expect(outbox.enqueue(1, "c", { tag: "x".repeat(10_000) })).rejects.toBeInstanceOf(ParadigmValidationError);
+    await expect(outbox.enqueue(1, "c", new FormData() as never)).rejects.toThrow(/plain object/);
+    await expect(outbox.enqueue(1, "c", { flag: true }, { ref: Number.POSITIVE_INFINITY })).rejects.toThrow(/\$\.ref/);
+    expect(await rowCount(table)).toBe(0);
+    await outbox.enqueue(1, "c", { flag: true }, { ref: 1 });
+    expect(await rowCount(table)).toBe(1);
+  });
+
+  it("keeps path parameter and ref types through the table", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(client, { pool, table });
+    await outbox.enqueue(5, "0042", { value: 1.5, comment: "é\u0000".slice(0, 1) }, { ref: "0007" });
+    const { rows } = await pool.query(`SELECT path, feedback, ref, status, attempts FROM "${table}"`);
+    expect(rows).toEqual([
+      { path: { feedback_type_id: 5, completion_id: "0042" }, feedback: { value: 1.5, comment: "é" }, ref: "0007", status: "queued", attempts: 0 },
+    ]);
+  });
+});
+
+describe("options", () => {
+  it.each(["x; DROP TABLE users", "1abc", "a.b.c", "", "a-b", 'x"y', "a".repeat(49), " t"])("refuses the table name %j with ParadigmConfigError", (table) => {
+    expect(() => createPostgresQueue(client, { pool, table })).toThrow(ParadigmConfigError);
+    expect(() => postgresQueueSql({ table })).toThrow(ParadigmConfigError);
+  });
+
+  it("accepts a schema-qualified table and creates it there", async () => {
+    const schema = freshTable();
+    await pool.query(`CREATE SCHEMA "${schema}"`);
+    const table = `${schema}.outbox`;
+    await migratePostgresQueue(pool, { table });
+    const outbox = createPostgresQueue(client, { pool, table });
+    await outbox.enqueue(1, "c", { flag: true });
+    expect(await outbox.counts()).toMatchObject({ queued: 1 });
+    const { rows } = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [schema]);
+    expect(rows.map((r) => r.table_name)).toEqual(["outbox", "outbox_pause"]);
+  });
+
+  it("refuses a lease that does not outlast the request timeout by a margin", () => {
+    expect(() => createPostgresQueue(client, { pool, leaseMs: 30_000 })).toThrow(ParadigmConfigError); // the default timeout is 30 s
+    expect(() => createPostgresQueue(client, { pool, leaseMs: 5_000, rateOptions: { timeoutMs: 4_500 } })).toThrow(/leaseMs \(5000\) must be at least/);
+    expect(() => createPostgresQueue(client, { pool, leaseMs: 5_000, rateOptions: { timeoutMs: 4_000 } })).not.toThrow();
+    expect(() => createPostgresQueue(client, { pool })).not.toThrow();
+    expect(() => createPostgresQueue(client, { pool, leaseMs: Number.NaN })).toThrow(ParadigmConfigError);
+  });
+
+  it("refuses a missing pool and bad worker options", () => {
+    expect(() => createPostgresQueue(client, {} as never)).toThrow(ParadigmConfigError);
+    const outbox = createPostgresQueue(client, { pool, table: freshTable() });
+    expect(() => outbox.work({ concurrency: 0 })).toThrow(ParadigmConfigError);
+    expect(() => outbox.work({ pollMs: Number.NaN })).toThrow(ParadigmConfigError);
+    expect(() => createPostgresQueue(client, { pool, onExpiredLease: "drop" as never })).toThrow(ParadigmConfigError);
+  });
+
+  it("a worker on a table that was never migrated stops with the database's error in done", async () => {
+    const outbox = createPostgresQueue(client, { pool, table: freshTable() });
+    const worker = outbox.work({ pollMs: 20 });
+    await expect(worker.done).rejects.toMatchObject({ code: "42P01" });
+  });
+});
+
+describe("migration", () => {
+  it("is idempotent, also when several processes run it at once, and keeps existing rows", async () => {
+    const table = freshTable();
+    await Promise.all([1, 2, 3, 4].map(() => migratePostgresQueue(pool, { table })));
+    const outbox = createPostgresQueue(client, { pool, table });
+    await outbox.enqueue(1, "kept", { flag: true });
+    await migratePostgresQueue(pool, { table });
+    expect(await rowCount(table)).toBe(1);
+  });
+
+  it("ships sql/postgres-outbox.sql, equal to postgresQueueSql() (regenerate: paradigm-client postgres-migrate --print > sql/postgres-outbox.sql)", () => {
+    expect(readFileSync(new URL("../../sql/postgres-outbox.sql", import.meta.url), "utf8")).toBe(postgresQueueSql());
+  });
+
+  it("postgresQueueSql({ table }) renames every object and nothing else", () => {
+    const a = postgresQueueSql();
+    const b = postgresQueueSql({ table: "other_box" });
+    expect(b).toBe(a.replaceAll("paradigm_feedback_outbox", "other_box"));
+  });
+
+  it("the README's monitoring query is the one postgres-status runs, and it runs", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(statusSql(tableNames()));
+    const table = await migrated(pool);
+    const { rows } = await pool.query(statusSql(tableNames(table)));
+    expect(rows).toEqual([{ queued: "0", in_flight: "0", delivered: "0", failed: "0", unknown: "0", oldest_queued_s: null, paused_s: null }]);
+  });
+});

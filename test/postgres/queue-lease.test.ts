@@ -1,0 +1,103 @@
+// Expired leases (a crashed or hung worker): held as unknown by default, resent with onExpiredLease "resend", and a
+// late settle never overwrites a row that was reaped meanwhile.
+import { afterAll, describe, expect, it } from "vitest";
+import { createParadigmClient } from "../../src/client/index.ts";
+import { createPostgresQueue } from "../../src/postgres/index.ts";
+import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+
+const pool = newPool();
+afterAll(() => pool.end());
+
+/** What a worker that died mid-request leaves: the row in flight under its name, the lease already over. */
+async function claimAsDeadWorker(table: string, id: string): Promise<void> {
+  await pool.query(
+    `UPDATE "${table}" SET status = 'in_flight', worker = 'dead-worker-1', attempts = 1, lease_until = now() - interval '1 second' WHERE id = $1`,
+    [id],
+  );
+}
+
+describe("expired leases", () => {
+  it("holds a dead worker's item as unknown, naming the worker, and never sends it (default)", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200 }));
+    const held: string[] = [];
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+      pool,
+      table,
+      onError: (item, e) => held.push(`${item.completionId}: ${e.name}`),
+    });
+    const { id } = await outbox.enqueue(1, "orphan", { flag: true });
+    await claimAsDeadWorker(table, id);
+    const worker = outbox.work({ pollMs: 20, reapEveryMs: 50 }); // its reaper finds the row
+    try {
+      await until(async () => (await outbox.counts()).unknown === 1, 5000, "the reaper");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(server.seen).toEqual([]);
+      expect(held).toEqual(["orphan: LeaseExpired"]);
+      const [f] = await outbox.failed();
+      expect(f).toMatchObject({ id, completionId: "orphan", deliveryUnknown: true, error: { name: "LeaseExpired", deliveryUnknown: true } });
+      expect(f?.error.message).toContain("dead-worker-1");
+      expect(await outbox.reapExpired()).toBe(0); // already settled
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+
+  it('resends a dead worker\'s item with onExpiredLease: "resend", once', async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200 }));
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table, onExpiredLease: "resend" });
+    const { id } = await outbox.enqueue(1, "orphan", { flag: true });
+    await claimAsDeadWorker(table, id);
+    expect(await outbox.reapExpired()).toBe(1);
+    expect(await outbox.counts()).toMatchObject({ queued: 1, inFlight: 0 });
+    const worker = outbox.work({ pollMs: 20 });
+    try {
+      await outbox.drained({ pollMs: 20 });
+      expect(server.count("1/orphan")).toBe(1);
+      expect(await outbox.counts()).toMatchObject({ delivered: 1, unknown: 0 });
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+
+  it("a resent item that then fails is held as unknown: its first attempt may have been logged", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 400 }));
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table, onExpiredLease: "resend" });
+    const { id } = await outbox.enqueue(1, "orphan", { flag: true });
+    await claimAsDeadWorker(table, id);
+    await outbox.reapExpired();
+    const worker = outbox.work({ pollMs: 20 });
+    try {
+      await outbox.drained({ pollMs: 20 });
+      expect(await outbox.counts()).toMatchObject({ failed: 0, unknown: 1 });
+      expect((await outbox.failed())[0]).toMatchObject({ deliveryUnknown: true, error: { status: 400, deliveryUnknown: true } });
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+
+  it("a worker whose lease was reaped while its request ran does not overwrite the row when the answer comes", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200, delayMs: 600 }));
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table });
+    const { id } = await outbox.enqueue(1, "slow", { flag: true });
+    const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
+    try {
+      await until(() => server.seen.length === 1, 5000, "the request");
+      // As if the lease had run out (a paused VM, a clock jump): another process reaps it.
+      await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect(await outbox.reapExpired()).toBe(1);
+      await worker.stop(); // the answer arrives, the worker settles
+      const { rows } = await pool.query(`SELECT status, delivered_at FROM "${table}" WHERE id = $1`, [id]);
+      expect(rows).toEqual([{ status: "unknown", delivered_at: null }]);
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+});

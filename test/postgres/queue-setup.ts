@@ -1,0 +1,78 @@
+// Shared by the queue-*.test.ts files of the postgres tier: a pool on the tier's throwaway cluster, a fresh table per
+// test (so files and tests never share rows), and a scripted loopback server that answers each request as told.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { inject } from "vitest";
+import { migratePostgresQueue } from "../../src/postgres/index.ts";
+
+export function newPool(max = 10): pg.Pool {
+  return new pg.Pool({ connectionString: inject("pgUrl"), max });
+}
+
+export const freshTable = (): string => `t_${randomBytes(6).toString("hex")}`;
+
+/** A migrated fresh table. */
+export async function migrated(pool: pg.Pool): Promise<string> {
+  const table = freshTable();
+  await migratePostgresQueue(pool, { table });
+  return table;
+}
+
+export interface Seen {
+  key: string;
+  at: number;
+}
+
+export interface ScriptedServer {
+  url: string;
+  /** Every request, in arrival order. */
+  seen: Seen[];
+  /** Requests per "type/completion". */
+  count(key: string): number;
+  close(): Promise<void>;
+}
+
+/** Answers the nth request for a key (0-based) with what `answer` returns: a status, headers, and an optional delay. */
+export async function startScriptedServer(
+  answer: (key: string, nth: number) => { status: number; headers?: Record<string, string>; delayMs?: number },
+): Promise<ScriptedServer> {
+  const seen: Seen[] = [];
+  const per = new Map<string, number>();
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    for await (const _ of req);
+    const m = /^\/api\/v2\/rate\/([^/]+)\/([^/?]+)$/.exec(req.url ?? "");
+    if (!m) return void res.writeHead(404).end();
+    const key = `${decodeURIComponent(m[1] as string)}/${decodeURIComponent(m[2] as string)}`;
+    const nth = per.get(key) ?? 0;
+    per.set(key, nth + 1);
+    seen.push({ key, at: Date.now() });
+    const a = answer(key, nth);
+    if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
+    const body = a.status < 300 ? JSON.stringify({ display_value: true }) : JSON.stringify({ detail: `status ${a.status}` });
+    res.writeHead(a.status, { "content-type": "application/json", ...a.headers }).end(body);
+  };
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    count: (key) => per.get(key) ?? 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `f` until it returns true (or fails the test after `ms`). */
+export async function until(f: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
