@@ -23,6 +23,7 @@ import {
   runImport,
   typeCell,
 } from "./import.ts";
+import { POSTGRES_COMMANDS, type PostgresCommand, runPostgresCommand } from "./postgres.ts";
 
 /** Exit codes; printed by --help from this table. */
 export const EXIT = {
@@ -32,7 +33,10 @@ export const EXIT = {
     2,
     "usage error: unknown or repeated flag, missing argument, unreadable input, bad CSV header, checkpoint for another file or edited rows, unusable --report/--checkpoint path; nothing was sent",
   ],
-  config: [3, "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use; nothing was sent"],
+  config: [
+    3,
+    "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use, postgres-*: no pg package, bad --table or database unreachable; nothing was sent",
+  ],
   notDelivered: [4, "something was not delivered: rejected by validation (nothing sent) or refused/failed at the API"],
   unknown: [5, "delivery unknown for some rating (and nothing in class 4): the server may or may not have logged it"],
   busy: [6, "another import is running with the same checkpoint (its lock is held by a live process); nothing was sent"],
@@ -135,6 +139,7 @@ const COMMANDS = {
       host: { type: "string", arg: "HOST", help: "interface (default 127.0.0.1)" },
     }),
   },
+  ...POSTGRES_COMMANDS,
 } as const;
 type Command = keyof typeof COMMANDS;
 
@@ -147,7 +152,7 @@ function optionLines(opts: Opts): string[] {
 export function helpText(command?: Command): string {
   if (command) {
     const c = COMMANDS[command];
-    const common = command === "mock" ? { json: COMMON.json as Opt, help: COMMON.help as Opt } : COMMON;
+    const common = command === "mock" || Object.hasOwn(POSTGRES_COMMANDS, command) ? { json: COMMON.json as Opt, help: COMMON.help as Opt } : COMMON;
     return [`Usage: ${c.usage}`, "", c.about, "", "Options:", ...optionLines({ ...c.options(), ...common }), "", exitLines()].join("\n");
   }
   const names = Object.keys(COMMANDS) as Command[];
@@ -158,12 +163,13 @@ export function helpText(command?: Command): string {
     ...names.map((n) => `  ${COMMANDS[n].usage}`),
     "",
     "Commands:",
-    ...names.map((n) => `  ${n.padEnd(7)} ${COMMANDS[n].summary}`),
+    ...names.map((n) => `  ${n.padEnd(Math.max(...names.map((m) => m.length)))} ${COMMANDS[n].summary}`),
     "",
     "Environment:",
     "  PARADIGM_API_KEY   API key for rate and import, sent as a Bearer token (never printed)",
     "  PARADIGM_BASE_URL  API origin (default https://paradigm.lighton.ai); --base-url wins over it",
     "  PARADIGM_LOG       client log level: off (default), error, warn, info, debug",
+    "  DATABASE_URL       PostgreSQL for postgres-* (else PGHOST, PGUSER, PGPASSWORD…); its password is never printed",
     "",
     exitLines(),
     "",
@@ -449,6 +455,13 @@ async function mock(argv: string[], io: Io): Promise<number> {
   return code("ok");
 }
 
+async function postgres(command: PostgresCommand, argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(command, argv);
+  if (values.help) return say(io.stdout, `${helpText(command)}\n`, code("ok"));
+  if (positionals.length) throw new UsageError(`${command} takes no positional arguments`);
+  return runPostgresCommand(command, values, io, { ok: code("ok"), error: code("error") });
+}
+
 function version(): string {
   // ../package.json from both src/cli/index.ts and dist/cli.js.
   return (JSON.parse(readFileSync(packageFile("package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -469,6 +482,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (command === "rate") return await rate(rest, io);
     if (command === "import") return await importCommand(rest, io);
     if (command === "mock") return await mock(rest, io);
+    if (Object.hasOwn(POSTGRES_COMMANDS, command)) return await postgres(command as PostgresCommand, rest, io);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {
     if (e instanceof UsageError) {

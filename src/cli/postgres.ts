@@ -1,0 +1,132 @@
+// `paradigm-client postgres-migrate` and `postgres-status`: the outbox's schema and counts from the command line.
+// pg is an optional peer: loaded here with a dynamic import, only for these commands. The connection comes from
+// DATABASE_URL, else pg's own PG* variables (PGHOST, PGUSER, PGPASSWORD…); its password is never printed.
+import { redactUrl } from "../client/options.ts";
+import { ParadigmConfigError } from "../core/errors.ts";
+import { migratePostgresQueue, type PostgresQueryable } from "../postgres/index.ts";
+import { DEFAULT_TABLE, postgresQueueSql, statusSql, tableNames } from "../postgres/sql.ts";
+
+// The shape of src/cli/index.ts's option tables, which list these commands too.
+type Opt = { type: "string" | "boolean"; short?: string; arg?: string; help: string; multiple?: boolean };
+
+const TABLE: Opt = { type: "string", arg: "NAME", help: `outbox table, NAME or SCHEMA.NAME (default ${DEFAULT_TABLE})` };
+const CONNECTION =
+  "Connects with DATABASE_URL when set, else with PostgreSQL's PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD,\nPGDATABASE). Needs the pg package (npm install pg).";
+
+export const POSTGRES_COMMANDS = {
+  "postgres-migrate": {
+    summary: "create the PostgreSQL outbox tables of paradigm-client/postgres (idempotent)",
+    usage: "paradigm-client postgres-migrate [--table NAME] [--print]",
+    about: `Creates the outbox table, its indexes and its pause table if missing; running it again changes nothing.\n--print writes the SQL to stdout instead (for your own migration tool), without connecting.\n${CONNECTION}`,
+    options: (): Record<string, Opt> => ({ table: TABLE, print: { type: "boolean", help: "print the migration SQL and exit (no connection)" } }),
+  },
+  "postgres-status": {
+    summary: "counts of the PostgreSQL outbox: queued, in flight, delivered, failed, unknown",
+    usage: "paradigm-client postgres-status [--table NAME]",
+    about: `Prints the outbox's rows per status, the oldest queued item's age and the queue-wide pause left.\n${CONNECTION}`,
+    options: (): Record<string, Opt> => ({ table: TABLE }),
+  },
+} as const;
+export type PostgresCommand = keyof typeof POSTGRES_COMMANDS;
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+interface PgClient extends PostgresQueryable {
+  connect(): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** The target, for messages: DATABASE_URL with its credentials hidden, or what the PG* variables name. */
+export function describeTarget(env: Record<string, string | undefined>): string {
+  if (env.DATABASE_URL) return redactUrl(env.DATABASE_URL);
+  return `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${env.PGDATABASE ?? env.PGUSER ?? "(default database)"} (PG* variables)`;
+}
+
+/** A message from pg, with any URL's credentials and the password itself hidden. */
+function clean(message: string, env: Record<string, string | undefined>): string {
+  let m = redactUrl(message);
+  for (const secret of [env.PGPASSWORD, passwordOf(env.DATABASE_URL)]) if (secret) m = m.replaceAll(secret, "***");
+  return m;
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function connect(io: Io): Promise<PgClient> {
+  let pg: { Client: new (config: object) => PgClient };
+  try {
+    const mod = (await import("pg")) as { default?: typeof pg } & typeof pg;
+    pg = mod.default ?? mod;
+  } catch {
+    throw new ParadigmConfigError("these commands need the pg package: npm install pg");
+  }
+  const db = new pg.Client(io.env.DATABASE_URL ? { connectionString: io.env.DATABASE_URL } : {});
+  try {
+    await db.connect();
+  } catch (e) {
+    await db.end().catch(() => undefined);
+    throw new ParadigmConfigError(`could not connect to PostgreSQL at ${describeTarget(io.env)}: ${clean((e as Error)?.message ?? String(e), io.env)}`);
+  }
+  return db;
+}
+
+/** Runs a postgres-* command with parsed flags; resolves with an exit code. ParadigmConfigError means exit 3 (caller's). */
+export async function runPostgresCommand(
+  command: PostgresCommand,
+  values: Record<string, unknown>,
+  io: Io,
+  codes: { ok: number; error: number },
+): Promise<number> {
+  const table = (values.table as string | undefined) ?? DEFAULT_TABLE;
+  const names = tableNames(table); // ParadigmConfigError for a bad name, before connecting
+  if (command === "postgres-migrate" && values.print === true) {
+    io.stdout(postgresQueueSql({ table }));
+    return codes.ok;
+  }
+  const db = await connect(io);
+  try {
+    if (command === "postgres-migrate") {
+      await migratePostgresQueue(db, { table });
+      io.stderr(`postgres-migrate: ${table} is ready at ${describeTarget(io.env)} (created, or already there)\n`);
+      if (values.json === true) io.stdout(`${JSON.stringify({ table, migrated: true })}\n`);
+      return codes.ok;
+    }
+    const { rows } = await db.query(statusSql(names));
+    const r = rows[0] ?? {};
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    const status = {
+      table,
+      queued: Number(r.queued),
+      inFlight: Number(r.in_flight),
+      delivered: Number(r.delivered),
+      failed: Number(r.failed),
+      unknown: Number(r.unknown),
+      oldestQueuedSeconds: num(r.oldest_queued_s),
+      pausedSeconds: num(r.paused_s),
+    };
+    if (values.json === true) io.stdout(`${JSON.stringify(status)}\n`);
+    else {
+      const lines = [
+        `${table}: ${status.queued} queued, ${status.inFlight} in flight, ${status.delivered} delivered, ${status.failed} failed, ${status.unknown} unknown`,
+      ];
+      if (status.oldestQueuedSeconds !== null) lines.push(`oldest queued: ${status.oldestQueuedSeconds.toFixed(1)} s`);
+      if (status.pausedSeconds) lines.push(`paused (Retry-After): ${status.pausedSeconds.toFixed(1)} s left`);
+      io.stdout(`${lines.join("\n")}\n`);
+    }
+    return codes.ok;
+  } catch (e) {
+    io.stderr(`paradigm-client ${command}: ${clean((e as Error)?.message ?? String(e), io.env)}\n`);
+    return codes.error;
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
