@@ -92,14 +92,12 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     const { ref, db } = options;
     if (ref !== undefined && typeof ref !== "string" && !(typeof ref === "number" && Number.isFinite(ref)))
       throw new ParadigmValidationError([{ path: "$.ref", message: `must be a string or a finite number, got ${String(ref)}` }]);
+    // jsonb refuses U+0000; failing in the INSERT would also abort the caller's transaction. Refused here instead.
+    const path = jsonWithoutNul("$.path", { feedback_type_id: feedbackTypeId, completion_id: completionId });
+    const body = jsonWithoutNul("$.body", feedback);
     const target = db ?? this.#s.pool;
     if (typeof target?.query !== "function") throw new ParadigmConfigError("enqueue's db must have query() (a pg Client or PoolClient in a transaction).");
-    const { rows } = await target.query(this.#s.sql.enqueue, [
-      JSON.stringify({ feedback_type_id: feedbackTypeId, completion_id: completionId }),
-      JSON.stringify(feedback),
-      ref === undefined ? null : JSON.stringify(ref),
-      this.#s.names.channel,
-    ]);
+    const { rows } = await target.query(this.#s.sql.enqueue, [path, body, ref === undefined ? null : jsonWithoutNul("$.ref", ref), this.#s.names.channel]);
     return { id: String(rows[0]?.id), ref };
   }
 
@@ -157,4 +155,15 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     for (const r of rows) call(() => options.onError?.(itemOf(r), r.error as PostgresStoredError));
     return rows.length;
   }
+}
+
+/** JSON.stringify, refusing (ParadigmValidationError) any string or key holding U+0000, which jsonb cannot store. */
+function jsonWithoutNul(at: string, value: unknown): string {
+  let nul = false;
+  const json = JSON.stringify(value, (key, v) => {
+    if (key.includes("\0") || (typeof v === "string" && v.includes("\0"))) nul = true;
+    return v;
+  });
+  if (nul) throw new ParadigmValidationError([{ path: at, message: "must not contain the NUL character (U+0000): PostgreSQL's jsonb cannot store it" }]);
+  return json;
 }

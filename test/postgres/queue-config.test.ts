@@ -31,10 +31,27 @@ describe("enqueue validation", () => {
     expect(await rowCount(table)).toBe(1);
   });
 
+  it("refuses a NUL character (jsonb cannot store it) before the INSERT, so the caller's transaction stays usable", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(client, { pool, table });
+    const db = await pool.connect();
+    try {
+      await db.query("BEGIN");
+      await expect(outbox.enqueue(1, "c", { comment: "a\u0000b" }, { db })).rejects.toBeInstanceOf(ParadigmValidationError);
+      await expect(outbox.enqueue(1, "c\u0000", { flag: true }, { db })).rejects.toBeInstanceOf(ParadigmValidationError);
+      await expect(outbox.enqueue(1, "c", { flag: true }, { db, ref: "r\u0000" })).rejects.toThrow(/\$\.ref must not contain the NUL/);
+      await outbox.enqueue(1, "c", { comment: "a backslash then u0000: \\u0000" }, { db }); // text, not a NUL; and the transaction was not aborted
+      await db.query("COMMIT");
+    } finally {
+      db.release();
+    }
+    expect(await rowCount(table)).toBe(1);
+  });
+
   it("keeps path parameter and ref types through the table", async () => {
     const table = await migrated(pool);
     const outbox = createPostgresQueue(client, { pool, table });
-    await outbox.enqueue(5, "0042", { value: 1.5, comment: "é\u0000".slice(0, 1) }, { ref: "0007" });
+    await outbox.enqueue(5, "0042", { value: 1.5, comment: "é" }, { ref: "0007" });
     const { rows } = await pool.query(`SELECT path, feedback, ref, status, attempts FROM "${table}"`);
     expect(rows).toEqual([
       { path: { feedback_type_id: 5, completion_id: "0042" }, feedback: { value: 1.5, comment: "é" }, ref: "0007", status: "queued", attempts: 0 },
