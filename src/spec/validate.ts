@@ -81,6 +81,10 @@ function codePoints(s: string): number {
   return n;
 }
 
+// One problem, appended: a function rather than 29 inline `out.push({ path, message })` literals (bundle size).
+const add = (out: ValidationIssue[], path: string, message: string): void => {
+  out.push({ path, message });
+};
 const key = (path: string, k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
 const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v);
 
@@ -115,41 +119,41 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
   if (v === null) {
     if (s.nullable || types?.includes("null") || s.enum?.includes(null)) return;
     if (types) {
-      out.push({ path, message: `must be ${types.join(" or ")}, not null` });
+      add(out, path, `must be ${types.join(" or ")}, not null`);
       return;
     }
   } else if (types && !types.some((t) => typeOk(t, v))) {
     const finite = typeof v === "number" && !Number.isFinite(v) ? " (NaN and ±Infinity cannot be sent as JSON)" : "";
     const what = types.map((t) => (t === "integer" ? `an integer${Number.isInteger(v) ? " within ±(2^53 − 1)" : ""}` : t)).join(" or ");
-    out.push({ path, message: `must be ${what}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}` });
+    add(out, path, `must be ${what}${finite}, got ${typeof v === "number" ? String(v) : describe(v)}`);
     return;
   } else if (typeof v === "number" && !Number.isFinite(v)) {
-    out.push({ path, message: `must be a finite number, got ${v}` });
+    add(out, path, `must be a finite number, got ${v}`);
     return;
   }
-  if (s.enum && !s.enum.includes(v)) out.push({ path, message: `must be one of ${JSON.stringify(s.enum)}` });
+  if (s.enum && !s.enum.includes(v)) add(out, path, `must be one of ${JSON.stringify(s.enum)}`);
 
   if (typeof v === "string") {
     if (s.maxLength !== undefined || s.minLength !== undefined) {
       const n = codePoints(v);
-      if (s.maxLength !== undefined && n > s.maxLength) out.push({ path, message: `must be at most ${s.maxLength} characters, got ${n}` });
-      if (s.minLength !== undefined && n < s.minLength) out.push({ path, message: `must be at least ${s.minLength} characters, got ${n}` });
+      if (s.maxLength !== undefined && n > s.maxLength) add(out, path, `must be at most ${s.maxLength} characters, got ${n}`);
+      if (s.minLength !== undefined && n < s.minLength) add(out, path, `must be at least ${s.minLength} characters, got ${n}`);
     }
     // A pattern missing from the table (a hand-edited generated/, which check:generated catches) refuses.
-    if (s.pattern !== undefined && !PATTERNS[s.pattern]?.test(v)) out.push({ path, message: `must match ${s.pattern}` });
+    if (s.pattern !== undefined && !PATTERNS[s.pattern]?.test(v)) add(out, path, `must match ${s.pattern}`);
   } else if (typeof v === "number") {
-    if (s.minimum !== undefined && v < s.minimum) out.push({ path, message: `must be ≥ ${s.minimum}` });
-    if (s.maximum !== undefined && v > s.maximum) out.push({ path, message: `must be ≤ ${s.maximum}` });
-    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) out.push({ path, message: `must be > ${s.exclusiveMinimum}` });
-    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) out.push({ path, message: `must be < ${s.exclusiveMaximum}` });
-    if (s.multipleOf !== undefined && !isMultipleOf(v, s.multipleOf)) out.push({ path, message: `must be a multiple of ${s.multipleOf}` });
+    if (s.minimum !== undefined && v < s.minimum) add(out, path, `must be ≥ ${s.minimum}`);
+    if (s.maximum !== undefined && v > s.maximum) add(out, path, `must be ≤ ${s.maximum}`);
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) add(out, path, `must be > ${s.exclusiveMinimum}`);
+    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) add(out, path, `must be < ${s.exclusiveMaximum}`);
+    if (s.multipleOf !== undefined && !isMultipleOf(v, s.multipleOf)) add(out, path, `must be a multiple of ${s.multipleOf}`);
   } else if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) out.push({ path, message: `must have at least ${s.minItems} items` });
-    if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items` });
+    if (s.minItems !== undefined && v.length < s.minItems) add(out, path, `must have at least ${s.minItems} items`);
+    if (s.maxItems !== undefined && v.length > s.maxItems) add(out, path, `must have at most ${s.maxItems} items`);
     if (s.uniqueItems) {
       const keys = v.map(canonical);
       const i = keys.findIndex((k, j) => keys.indexOf(k) < j);
-      if (i > 0) out.push({ path, message: `must have unique items ([${keys.indexOf(keys[i])}] and [${i}] are equal)` });
+      if (i > 0) add(out, path, `must have unique items ([${keys.indexOf(keys[i])}] and [${i}] are equal)`);
     }
     if (s.items) for (let i = 0; i < v.length; i++) check(s.items, v[i], `${path}[${i}]`, out);
   } else if (v !== null && typeof v === "object" && (s.properties || s.required || s.additionalProperties !== undefined)) {
@@ -157,7 +161,7 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     const props = s.properties ?? {};
     for (const name of s.required ?? []) {
       // OpenAPI: a required readOnly property is required in responses only.
-      if (o[name] === undefined && !props[name]?.readOnly) out.push({ path: key(path, name), message: "is required" });
+      if (o[name] === undefined && !props[name]?.readOnly) add(out, key(path, name), "is required");
     }
     for (const name of Object.keys(o)) {
       const value = o[name];
@@ -165,20 +169,21 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
       // Own properties only: `constructor` or `__proto__` must not find Object.prototype and pass as declared.
       const p = Object.hasOwn(props, name) ? props[name] : undefined;
       if (p) {
-        if (p.readOnly) out.push({ path: key(path, name), message: "is read-only: the server sets it, a request must not send it" });
+        if (p.readOnly) add(out, key(path, name), "is read-only: the server sets it, a request must not send it");
         else check(p, value, key(path, name), out);
       } else if (typeof s.additionalProperties === "object") check(s.additionalProperties, value, key(path, name), out);
       // Stricter than JSON Schema on purpose: an undeclared key is almost always a typo
       // (`{ vaule: 4 }` would log an empty rating). `additionalProperties: true` in the spec allows them.
       else if (s.additionalProperties !== true)
-        out.push({
-          path: key(path, name),
-          message: `is not a property the spec declares (known: ${
+        add(
+          out,
+          key(path, name),
+          `is not a property the spec declares (known: ${
             Object.keys(props)
               .filter((k) => !props[k]?.readOnly)
               .join(", ") || "none"
           })`,
-        });
+        );
     }
   }
 
@@ -191,7 +196,7 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
     const tag = (v as Record<string, unknown>)[propertyName];
     const target = typeof tag === "string" && Object.hasOwn(mapping, tag) ? mapping[tag] : undefined;
     if (target) check({ $ref: target }, v, path, out);
-    else out.push({ path: key(path, propertyName), message: `must be one of ${JSON.stringify(Object.keys(mapping))}` });
+    else add(out, key(path, propertyName), `must be one of ${JSON.stringify(Object.keys(mapping))}`);
   } else if (branches) {
     const passing = branches.filter((b) => {
       const tmp: ValidationIssue[] = [];
@@ -199,12 +204,12 @@ export function check(s: Schema, v: unknown, path: string, out: ValidationIssue[
       return tmp.length === 0;
     }).length;
     if (s.oneOf ? passing !== 1 : passing === 0)
-      out.push({ path, message: `must match ${s.oneOf ? "exactly one" : "at least one"} of the allowed schemas (${passing} matched)` });
+      add(out, path, `must match ${s.oneOf ? "exactly one" : "at least one"} of the allowed schemas (${passing} matched)`);
   }
   if (s.not) {
     const tmp: ValidationIssue[] = [];
     check(s.not, v, path, tmp);
-    if (!tmp.length) out.push({ path, message: "must not match the excluded schema" });
+    if (!tmp.length) add(out, path, "must not match the excluded schema");
   }
 }
 
@@ -266,18 +271,18 @@ export function validateOperation(op: OperationSpec, req: Outgoing): ValidationI
       const v = given[p.name];
       const at = `$.${loc}.${p.name}`;
       if (v === undefined || v === null) {
-        if (p.required) out.push({ path: at, message: "is required" });
-      } else if (loc === "path" && v === "") out.push({ path: at, message: "must not be empty (it would change the URL)" });
+        if (p.required) add(out, at, "is required");
+      } else if (loc === "path" && v === "") add(out, at, "must not be empty (it would change the URL)");
       // URL parsing folds "." and ".." segments (even percent-encoded), so the request would hit another route.
-      else if (loc === "path" && (v === "." || v === "..")) out.push({ path: at, message: `must not be "${v}" (URLs fold it into another path)` });
+      else if (loc === "path" && (v === "." || v === "..")) add(out, at, `must not be "${v}" (URLs fold it into another path)`);
       // encodeURIComponent throws on a lone surrogate; fetch would mangle it in a header.
-      else if (typeof v === "string" && /\p{Cs}/u.test(v)) out.push({ path: at, message: "must be well-formed Unicode (it has a lone surrogate)" });
+      else if (typeof v === "string" && /\p{Cs}/u.test(v)) add(out, at, "must be well-formed Unicode (it has a lone surrogate)");
       else check(p.schema, v, at, out);
     }
   }
   if (req.body === undefined) {
-    if (op.body?.required) out.push({ path: "$.body", message: "is required" });
-  } else if (!op.body) out.push({ path: "$.body", message: "this operation takes no request body" });
+    if (op.body?.required) add(out, "$.body", "is required");
+  } else if (!op.body) add(out, "$.body", "this operation takes no request body");
   else {
     const media = req.mediaType ?? "application/json";
     const schema = op.body.content[media];
@@ -289,11 +294,12 @@ export function validateOperation(op: OperationSpec, req: Outgoing): ValidationI
       const body = req.body as Record<string, unknown> | null;
       for (const name of op.body.emptyIsNull?.[media] ?? [])
         if (body?.[name] === "")
-          out.push({
-            path: key("$.body", name),
-            message: `"" cannot be sent in a form body (${media}): an empty form value means null to the server; send null, or use application/json`,
-          });
-    } else out.push({ path: "$.body", message: `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})` });
+          add(
+            out,
+            key("$.body", name),
+            `"" cannot be sent in a form body (${media}): an empty form value means null to the server; send null, or use application/json`,
+          );
+    } else add(out, "$.body", `media type ${media} is not one the spec declares (${Object.keys(op.body.content).join(", ")})`);
   }
   return out;
 }
