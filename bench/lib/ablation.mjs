@@ -62,7 +62,7 @@ const variants = {
       clearTimeout(t);
     }
   },
-  "+ race() against the signal (the transport's attempt)": async () => {
+  "+ race() against the signal (paid only with a custom `fetch` option)": async () => {
     const ctrl = new AbortController();
     const t = setTimeout(() => ctrl.abort(), 30_000);
     try {
