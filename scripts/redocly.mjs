@@ -1,5 +1,5 @@
 // The one place that runs Redocly CLI: pinned local binary, telemetry and update notices off.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,4 +33,36 @@ export function redocly(args, { echo = false } = {}) {
     process.stderr.write(out.stderr);
   }
   return out;
+}
+
+/**
+ * Starts `redocly <args>` without waiting, so the caller keeps working while Redocly runs in its own
+ * process. `done` resolves to what redocly() returns; `cancel()` kills the child (a failed run must
+ * not leave it behind).
+ */
+export function redoclyAsync(args) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: quietEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const stdout = [];
+  const stderr = [];
+  child.stdout.on("data", (c) => stdout.push(c));
+  child.stderr.on("data", (c) => stderr.push(c));
+  const done = new Promise((resolve) => {
+    const finish = (status) =>
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString("utf8").replace(banner, ""),
+        stderr: Buffer.concat(stderr).toString("utf8").replace(banner, ""),
+      });
+    child.on("error", (e) => {
+      stderr.push(Buffer.from(`${e.message}\n`));
+      finish(1);
+    });
+    child.on("close", (code) => finish(code ?? 1));
+  });
+  return {
+    done,
+    cancel() {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
 }
