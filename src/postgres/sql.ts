@@ -128,9 +128,11 @@ UPDATE ${T} t SET status = 'in_flight', worker = $2, lease_until = clock_timesta
   attempts = t.attempts + 1, updated_at = now()
 FROM c WHERE t.id = c.id
 RETURNING t.id::text AS id, t.path, t.feedback, t.ref, t.attempts, t.maybe_delivered`,
-    // What an idle worker waits for: the pause's end (ms, or null), and the next queued row's (ms, or null when none).
+    // What an idle worker waits for: the pause's end (ms, or null), and the next queued row's (ms, or null when none:
+    // greatest() skips nulls, so the null is kept by filtering, not by greatest).
     nextDue: `SELECT (SELECT greatest(0, extract(epoch FROM until - clock_timestamp()) * 1000)::float8 FROM ${n.pause}) AS pause_ms,
-  (SELECT greatest(0, extract(epoch FROM min(available_at) - clock_timestamp()) * 1000)::float8 FROM ${T} WHERE status = 'queued') AS due_ms`,
+  (SELECT greatest(0, extract(epoch FROM m - clock_timestamp()) * 1000)::float8
+   FROM (SELECT min(available_at) AS m FROM ${T} WHERE status = 'queued') q WHERE m IS NOT NULL) AS due_ms`,
     // Settling touches only a row this worker still holds: a row reaped meanwhile is never overwritten.
     // $1 id, $2 worker
     delivered: `UPDATE ${T} SET status = 'delivered', delivered_at = now(), updated_at = now(), lease_until = NULL, error = NULL

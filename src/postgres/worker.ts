@@ -45,6 +45,8 @@ export class Worker implements PostgresWorker {
   #stopping = false;
   #active = new Set<Promise<void>>();
   #wakeUp: (() => void) | undefined;
+  /** Set by a wake-up that came while the loop was not waiting (e.g. a NOTIFY during a query): its next wait returns at once. */
+  #nudged = false;
   /** Local estimate of the queue-wide pause's end: NOTIFYs before it are ignored (nothing can be claimed). */
   #pausedUntil = 0;
   #listen: PostgresListenClient | undefined;
@@ -85,6 +87,7 @@ export class Worker implements PostgresWorker {
           await Promise.race(this.#active);
           continue;
         }
+        this.#nudged = false; // this claim sees whatever a wake-up announced
         const rows = await this.#retrying(() => this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs]));
         if (!rows) break; // stopped while waiting out a database error
         for (const r of rows.rows) this.#start(r);
@@ -115,8 +118,15 @@ export class Worker implements PostgresWorker {
     await this.#wait(ms);
   }
 
-  #wait(ms: number): Promise<void> {
-    if (this.#stopping) return Promise.resolve();
+  /** Wakes the loop now, or makes its next wait return at once. */
+  #nudge(): void {
+    this.#nudged = true;
+    this.#wakeUp?.();
+  }
+
+  /** Waits `ms`, or less when woken (stop(), or a nudge when `nudgeable`: not for a database error's backoff). */
+  #wait(ms: number, nudgeable = true): Promise<void> {
+    if (this.#stopping || (nudgeable && this.#nudged)) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -139,7 +149,7 @@ export class Worker implements PostgresWorker {
         if (this.#stopping) return undefined;
         if (!isTransient(e)) throw e;
         call(() => this.#s.options.onDatabaseError?.(e));
-        await this.#wait(Math.min(100 * 2 ** attempt, 5000));
+        await this.#wait(Math.min(100 * 2 ** attempt, 5000), false);
         if (this.#stopping) return undefined;
       }
     }
@@ -178,7 +188,7 @@ export class Worker implements PostgresWorker {
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
       await this.#settle(sql.retry, [item.id, this.id, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]);
       call(() => o.onRetry?.(item, e, delay));
-      this.#wakeUp?.();
+      this.#nudge();
       return;
     }
     const stored = storedError(e, maybeDelivered);
@@ -221,7 +231,7 @@ export class Worker implements PostgresWorker {
       c = await this.#s.pool.connect();
       const client = c;
       client.on("notification", (m) => {
-        if (m.channel === this.#s.names.channel && Date.now() >= this.#pausedUntil) this.#wakeUp?.();
+        if (m.channel === this.#s.names.channel && Date.now() >= this.#pausedUntil) this.#nudge();
       });
       client.on("error", (e) => {
         call(() => this.#s.options.onDatabaseError?.(e));

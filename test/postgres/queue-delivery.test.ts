@@ -68,6 +68,56 @@ describe("enqueue in the caller's transaction", () => {
       await server.close();
     }
   });
+  it("an idle worker with nothing queued queries the table about once per pollMs, not in a loop", async () => {
+    const table = await migrated(pool);
+    let claims = 0;
+    const counting = {
+      query: (text: string, values?: unknown[]) => {
+        if (text.includes("FOR UPDATE SKIP LOCKED")) claims++;
+        return pool.query(text, values);
+      },
+      connect: () => pool.connect(),
+    };
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" }), { pool: counting, table });
+    const worker = outbox.work({ pollMs: 250 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await worker.stop();
+    expect(claims).toBeGreaterThanOrEqual(2);
+    expect(claims).toBeLessThanOrEqual(6);
+  });
+
+  it("a NOTIFY that arrives while the worker is between queries (not yet waiting) is not lost", async () => {
+    const table = await migrated(pool);
+    const server = await startCountingServer();
+    let enqueueNow: (() => void) | undefined;
+    const gate = new Promise<void>((r) => {
+      enqueueNow = r;
+    });
+    let held = false;
+    // The pool as the worker sees it: its first "next due" answer is held back 400 ms, while an item is committed.
+    const slowPool = {
+      query: async (text: string, values?: unknown[]) => {
+        const r = await pool.query(text, values);
+        if (text.includes("pause_ms") && !held) {
+          held = true;
+          enqueueNow?.();
+          await new Promise((res) => setTimeout(res, 400));
+        }
+        return r;
+      },
+      connect: () => pool.connect(),
+    };
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool: slowPool, table });
+    const worker = outbox.work({ pollMs: 60_000 });
+    try {
+      await gate;
+      await outbox.enqueue(1, "between", { flag: true }); // committed: its NOTIFY arrives before the worker waits
+      await until(() => server.accepted === 1, 3000, "the delivery (a lost NOTIFY would wait for pollMs, 60 s)");
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
 });
 
 describe("delivery semantics", () => {
