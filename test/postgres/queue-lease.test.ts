@@ -100,4 +100,58 @@ describe("expired leases", () => {
       await server.close();
     }
   });
+
+  it("a settle that fails is retried; one that keeps failing leaves the row in flight, held as unknown when its lease ends", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200 }));
+    let failSettles = 2; // the first two "delivered" UPDATEs fail, as on a dropped connection
+    const dbErrors: unknown[] = [];
+    const flaky = {
+      query: (text: string, values?: unknown[]) => {
+        if (text.includes("status = 'delivered', delivered_at") && failSettles-- > 0)
+          return Promise.reject(Object.assign(new Error("Connection terminated unexpectedly"), { code: "57P01" }));
+        return pool.query(text, values);
+      },
+      connect: () => pool.connect(),
+    };
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+      pool: flaky,
+      table,
+      onDatabaseError: (e) => dbErrors.push(e),
+    });
+    await outbox.enqueue(1, "retried-settle", { flag: true });
+    let worker = outbox.work({ pollMs: 20 });
+    await outbox.drained({ pollMs: 20 });
+    await worker.stop();
+    expect(dbErrors).toHaveLength(2);
+    expect(await outbox.counts()).toMatchObject({ delivered: 1, inFlight: 0 });
+
+    failSettles = 1_000; // now every settle fails
+    const { id } = await outbox.enqueue(1, "lost-settle", { flag: true });
+    worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
+    await until(() => server.count("1/lost-settle") === 1, 5000, "the request");
+    await worker.stop(); // gives up after its retries: the row stays in flight under its lease
+    expect(await outbox.counts()).toMatchObject({ delivered: 1, inFlight: 1 });
+    await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    expect(await outbox.reapExpired()).toBe(1);
+    expect(await outbox.failed()).toMatchObject([{ id, deliveryUnknown: true, error: { name: "LeaseExpired" } }]);
+    expect(server.count("1/lost-settle")).toBe(1);
+    await server.close();
+  });
+
+  it("retryUnknownDelivery: true retries a 500, and the item is delivered", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer((_key, nth) => ({ status: nth === 0 ? 500 : 200 }));
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table, retryUnknownDelivery: true });
+    await outbox.enqueue(1, "again", { flag: true });
+    const worker = outbox.work({ pollMs: 20 });
+    try {
+      await outbox.drained({ pollMs: 20 });
+      expect(server.count("1/again")).toBe(2);
+      expect(await outbox.counts()).toMatchObject({ delivered: 1, unknown: 0 });
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
 });
