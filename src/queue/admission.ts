@@ -12,14 +12,15 @@ export class Admission {
   /** Room promised to callers whose item is still being written to the outbox. */
   #reserved = 0;
   #waiters: { resolve: () => void; reject: (e: ParadigmError) => void }[] = [];
-  /** enqueue() calls not yet settled: flush() and close() wait for them too. */
-  readonly admitting = new Set<Promise<QueuedFeedback>>();
+  /** enqueue() calls not yet settled, by call number: flush() and close() wait for them too. */
+  readonly admitting = new Map<number, Promise<QueuedFeedback>>();
+  #calls = 0;
 
   /** `live`: the items accepted and not settled (queued or in flight). */
   constructor(
     readonly maxQueued: number,
     readonly whenFull: "wait" | "reject" | undefined,
-    readonly mediaType: () => string | undefined,
+    readonly mediaType: string | undefined,
     readonly live: () => number,
   ) {}
 
@@ -32,16 +33,20 @@ export class Admission {
     const issues = validateOperation(this.#spec, {
       path: { feedback_type_id: feedbackTypeId, completion_id: completionId },
       body: feedback,
-      mediaType: this.mediaType(),
+      mediaType: this.mediaType,
     });
     return issues.length ? new ParadigmValidationError(issues) : undefined;
   }
 
-  /** Keeps `p` in `admitting` until it settles. */
-  track(p: Promise<QueuedFeedback>): Promise<QueuedFeedback> {
-    this.admitting.add(p);
-    const forget = () => this.admitting.delete(p);
-    p.then(forget, forget);
+  /**
+   * Runs `admit` (an enqueue's asynchronous part) and keeps its promise in `admitting` until it settles. `admit`
+   * removes itself, in a `finally`, with the key it is given: no extra promise or reaction per item. Its first
+   * step awaits, so the removal always comes after the insertion below.
+   */
+  track(admit: (key: number) => Promise<QueuedFeedback>): Promise<QueuedFeedback> {
+    const key = this.#calls++;
+    const p = admit(key);
+    this.admitting.set(key, p);
     return p;
   }
 
@@ -49,13 +54,18 @@ export class Admission {
     return this.live() + this.#reserved;
   }
 
-  /** Reserves room for one item: at once, after waiting (in call order), or throws ParadigmQueueFullError. */
-  async reserve(): Promise<void> {
+  /**
+   * Reserves room for one item: at once (returns undefined: no promise, no microtask, the common case), or a
+   * promise that resolves once there is room (in call order); throws ParadigmQueueFullError for "reject".
+   */
+  reserve(): Promise<void> | undefined {
     // Waiters go first, so "wait" admits in call order.
     if (this.#waiters.length || this.#occupied() >= this.maxQueued) {
       if (this.whenFull === "reject") throw new ParadigmQueueFullError(this.maxQueued);
-      await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject })); // the waker reserves our room
-    } else this.#reserved++;
+      return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject })); // the waker reserves our room
+    }
+    this.#reserved++;
+    return undefined;
   }
 
   /** Gives back a reservation: the item is now live (counted by `live`), or was not accepted (then wake()). */

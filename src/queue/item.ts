@@ -9,22 +9,41 @@ export class Item implements QueuedFeedback {
   attempts = 0;
   /** An attempt may have been logged: every later failure of this item is delivery-unknown too. */
   maybeDelivered = false;
-  outcome!: Promise<FeedbackOutcome>;
-  settle!: (o: FeedbackOutcome) => void;
+  // The outcome promise is made on first read: most items are never asked for theirs (enqueue in a loop, then
+  // close()), and a pending promise plus its resolver per item was a measurable share of the queue's own cost.
+  #settled: FeedbackOutcome | undefined;
+  #outcome: Promise<FeedbackOutcome> | undefined;
+  #resolve: ((o: FeedbackOutcome) => void) | undefined;
   constructor(
     readonly id: string,
     readonly feedbackTypeId: RatePathParams["feedback_type_id"],
     readonly completionId: RatePathParams["completion_id"],
     readonly feedback: FeedbackInput,
     readonly ref: string | number | undefined,
-  ) {
-    this.reset();
+  ) {}
+  get outcome(): Promise<FeedbackOutcome> {
+    if (!this.#outcome) {
+      const done = this.#settled;
+      this.#outcome = done
+        ? Promise.resolve(done)
+        : new Promise((resolve) => {
+            this.#resolve = resolve;
+          });
+    }
+    return this.#outcome;
   }
+  /** Settles this round's outcome; later calls in the same round are ignored, as a promise's are. */
+  settle(o: FeedbackOutcome): void {
+    if (this.#settled) return;
+    this.#settled = o;
+    this.#resolve?.(o);
+  }
+  /** A new delivery round (retryFailed()): a fresh outcome; a promise read before keeps the old round's. */
   reset(): void {
     this.attempts = 0;
-    this.outcome = new Promise((resolve) => {
-      this.settle = resolve;
-    });
+    this.#settled = undefined;
+    this.#outcome = undefined;
+    this.#resolve = undefined;
   }
 }
 

@@ -2,7 +2,7 @@
 // attempt in the outbox, and settle it (delivered, retried after a pause, or held as failed); plus restore on
 // start and the flush/close/stop lifecycle.
 import { randomBytes } from "node:crypto";
-import type { FeedbackInput, ParadigmClient, RatePathParams } from "../client/client.ts";
+import type { FeedbackInput, ParadigmClient, RateOptions, RatePathParams } from "../client/client.ts";
 import { finiteAtLeast, integerAtLeast, oneOf } from "../client/options.ts";
 import { mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
 import { ParadigmAPIError, ParadigmError } from "../core/errors.ts";
@@ -25,6 +25,9 @@ export class Queue implements FeedbackQueue {
   readonly #maxDelay: number;
   readonly #admission: Admission;
   readonly #pause: QueuePause;
+  /** What every rate() call gets, made once: the queue does its own retries. */
+  readonly #rateOptions: RateOptions;
+  readonly #onDelivered: FeedbackQueueOptions["onDelivered"];
   readonly #prefix = randomBytes(4).toString("hex");
   #seq = 0;
 
@@ -53,12 +56,10 @@ export class Queue implements FeedbackQueue {
     this.#pause = new QueuePause(o.sleep ?? sleep);
     oneOf("whenFull", o.whenFull, "wait", ["wait", "reject"]);
     oneOf("inFlightOnRestart", o.inFlightOnRestart, "hold", ["hold", "resend"]);
-    this.#admission = new Admission(
-      maxQueued,
-      o.whenFull,
-      () => o.rateOptions?.mediaType,
-      () => this.#live.size,
-    );
+    this.#rateOptions = { ...o.rateOptions, maxRetries: 0 };
+    this.#onDelivered = o.onDelivered;
+    const mediaType = o.rateOptions?.mediaType;
+    this.#admission = new Admission(maxQueued, o.whenFull, mediaType, () => this.#live.size);
     this.#ready = this.#restore();
     this.#ready.catch(() => undefined); // surfaced by ready(), enqueue(), flush() and close()
   }
@@ -132,30 +133,44 @@ export class Queue implements FeedbackQueue {
     const invalid = this.#admission.invalid(feedbackTypeId, completionId, feedback);
     if (invalid) return Promise.reject(invalid);
     // Copied so a caller mutating its object later cannot change what is sent (or what the outbox holds).
-    return this.#admission.track(this.#admit(feedbackTypeId, completionId, { ...feedback }, options?.ref));
+    const copy = { ...feedback };
+    const ref = options?.ref;
+    return this.#admission.track((key) => this.#admit(key, feedbackTypeId, completionId, copy, ref));
   }
 
-  async #admit(feedbackTypeId: FeedbackTypeId, completionId: CompletionId, feedback: FeedbackInput, ref: string | number | undefined): Promise<QueuedFeedback> {
-    await this.#ready;
-    await this.#admission.reserve();
-    const item = new Item(`${this.#prefix}-${(this.#seq++).toString(36)}`, feedbackTypeId, completionId, feedback, ref);
+  async #admit(
+    key: number,
+    feedbackTypeId: FeedbackTypeId,
+    completionId: CompletionId,
+    feedback: FeedbackInput,
+    ref: string | number | undefined,
+  ): Promise<QueuedFeedback> {
     try {
-      await this.#store?.append({ op: "add", id: item.id, feedback_type_id: feedbackTypeId, completion_id: completionId, feedback, ref });
-    } catch (e) {
+      await this.#ready;
+      // reserve() returns undefined when there is room; awaiting it anyway keeps admission's microtask steps as
+      // they were (callers and tests see the same interleaving of admission and delivery).
+      await this.#admission.reserve();
+      const item = new Item(`${this.#prefix}-${(this.#seq++).toString(36)}`, feedbackTypeId, completionId, feedback, ref);
+      try {
+        await this.#store?.append({ op: "add", id: item.id, feedback_type_id: feedbackTypeId, completion_id: completionId, feedback, ref });
+      } catch (e) {
+        this.#admission.release();
+        this.#admission.wake();
+        throw e;
+      }
       this.#admission.release();
-      this.#admission.wake();
-      throw e;
-    }
-    this.#admission.release();
-    if (this.#stopped) {
-      // Durable already: it resumes from the outbox next time.
-      item.settle({ status: "stopped", item });
+      if (this.#stopped) {
+        // Durable already: it resumes from the outbox next time.
+        item.settle({ status: "stopped", item });
+        return item;
+      }
+      this.#live.add(item);
+      this.#pending.push(item);
+      this.#spawn();
       return item;
+    } finally {
+      this.#admission.admitting.delete(key);
     }
-    this.#live.add(item);
-    this.#pending.push(item);
-    this.#spawn();
-    return item;
   }
 
   #spawn(): void {
@@ -196,13 +211,14 @@ export class Queue implements FeedbackQueue {
     item.attempts++;
     let error: ParadigmError;
     try {
-      const result = await this.#client.rate(item.feedbackTypeId, item.completionId, item.feedback, { ...this.#o.rateOptions, maxRetries: 0 });
+      const result = await this.#client.rate(item.feedbackTypeId, item.completionId, item.feedback, this.#rateOptions);
       this.#record({ op: "done", id: item.id });
       this.#delivered++;
       this.#live.delete(item);
       this.#admission.wake();
       item.settle({ status: "delivered", item, result });
-      this.#call(() => this.#o.onDelivered?.(item, result));
+      const hook = this.#onDelivered;
+      if (hook) this.#call(() => hook(item, result));
       return;
     } catch (e) {
       error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
@@ -276,7 +292,7 @@ export class Queue implements FeedbackQueue {
 
   async flush(): Promise<void> {
     await this.#ready;
-    const admitting = [...this.#admission.admitting].map((p) =>
+    const admitting = [...this.#admission.admitting.values()].map((p) =>
       p.then(
         (i) => i.outcome,
         () => undefined,
@@ -302,7 +318,7 @@ export class Queue implements FeedbackQueue {
     this.#stopped = true;
     this.#pause.abort();
     this.#admission.refuseWaiters(() => new ParadigmQueueClosedError("The feedback queue was stopped; nothing was queued."));
-    await Promise.allSettled([...this.#admission.admitting]);
+    await Promise.allSettled([...this.#admission.admitting.values()]);
     while (this.#workers.size) await Promise.all([...this.#workers]);
     const left = this.#pending.drain();
     for (const item of left) {
