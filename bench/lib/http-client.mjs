@@ -31,7 +31,7 @@ async function timed(fn) {
   return { ms, cpuUs: cpu.user + cpu.system };
 }
 
-const out = { variant: cfg.variant };
+const out = { variant: cfg.variant, node: process.version, undici: process.versions.undici };
 for (const mode of cfg.modes) {
   if (mode.c === 1) await runSequential(mode.warm);
   else await runConcurrent(mode.warm, mode.c);

@@ -14,15 +14,19 @@ const newest = (dir) => {
   return t;
 };
 
-/** Returns { from, index, queue (or undefined), note } with file URLs for the main and queue entries. */
+/** Returns { from, index, queue, api (each or undefined), note } with file URLs for the main, queue and api entries. */
 export async function resolveParadigm(root, from = "auto") {
   const srcQueue = join(root, "src", "queue", "index.ts");
   const hasQueue = existsSync(srcQueue);
+  // paradigm-client/api (createApi(client)): client.api's successor, when the tree has it.
+  const srcApi = join(root, "src", "api", "index.ts");
+  const hasApi = existsSync(srcApi);
   if (from === "tsx") {
     return {
       from: "tsx",
       index: pathToFileURL(join(root, "src", "client", "index.ts")).href,
       queue: hasQueue ? pathToFileURL(srcQueue).href : undefined,
+      api: hasApi ? pathToFileURL(srcApi).href : undefined,
       note: "src/*.ts loaded through tsx (TypeScript transformed at load time)",
     };
   }
@@ -31,12 +35,14 @@ export async function resolveParadigm(root, from = "auto") {
   const dq = join(root, "dist", "queue.mjs");
   // A dist/ without the queue entry cannot serve the queue benchmark, and mixing it with a build of
   // src/queue/index.ts would give two copies of the error classes; then both come from one fresh build.
-  const distUsable = existsSync(dist) && statSync(dist).mtimeMs >= srcTime && (!hasQueue || existsSync(dq));
+  const da = join(root, "dist", "api.mjs");
+  const distUsable = existsSync(dist) && statSync(dist).mtimeMs >= srcTime && (!hasQueue || existsSync(dq)) && (!hasApi || existsSync(da));
   if ((from === "auto" || from === "dist") && distUsable) {
     return {
       from: "dist",
       index: pathToFileURL(dist).href,
       queue: existsSync(dq) ? pathToFileURL(dq).href : undefined,
+      api: existsSync(da) ? pathToFileURL(da).href : undefined,
       note: "dist/index.mjs (the package build, newer than src/)",
     };
   }
@@ -44,6 +50,7 @@ export async function resolveParadigm(root, from = "auto") {
   const outdir = join(root, "bench", ".work", "build");
   const entryPoints = { index: join(root, "src", "client", "index.ts") };
   if (hasQueue) entryPoints.queue = srcQueue;
+  if (hasApi) entryPoints.api = srcApi;
   // One build with code splitting, so index and queue share one copy of the error classes (instanceof holds).
   await build({
     entryPoints,
@@ -61,6 +68,7 @@ export async function resolveParadigm(root, from = "auto") {
     from: "build",
     index: pathToFileURL(join(outdir, "index.mjs")).href,
     queue: hasQueue ? pathToFileURL(join(outdir, "queue.mjs")).href : undefined,
+    api: hasApi ? pathToFileURL(join(outdir, "api.mjs")).href : undefined,
     note: `a fresh esbuild bundle of src/ (bench/.work/build: ESM, unminified, dependencies external, no source maps)${
       !existsSync(dist) ? "; dist/ does not exist" : statSync(dist).mtimeMs < srcTime ? "; dist/ was older than src/" : "; dist/ has no queue entry"
     }`,

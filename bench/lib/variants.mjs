@@ -12,10 +12,15 @@ export const API_KEY = "bench-key-0123456789";
 /** Where paradigm-client is imported from: PARADIGM_ENTRY (set by run.mjs), a built file or src/client/index.ts. */
 export const paradigmEntry = () => process.env.PARADIGM_ENTRY ?? new URL("../../src/client/index.ts", import.meta.url).href;
 
-const importParadigm = () => {
-  const e = paradigmEntry();
-  return import(e.startsWith("file:") ? e : pathToFileURL(e).href);
-};
+const load = (e) => import(e.startsWith("file:") ? e : pathToFileURL(e).href);
+const importParadigm = () => load(paradigmEntry());
+
+/** client.api, or createApi(client) from paradigm-client/api (PARADIGM_API_ENTRY) since the api moved there. */
+async function typedApi(client) {
+  if (client.api) return client.api;
+  const { createApi } = await load(process.env.PARADIGM_API_ENTRY ?? new URL("../../src/api/index.ts", import.meta.url).href);
+  return createApi(client);
+}
 
 const ok = (status) => {
   if (status < 200 || status > 299) throw new Error(`unexpected status ${status}`);
@@ -80,12 +85,12 @@ export const VARIANTS = {
     };
   },
 
-  /** paradigm-client's `api` (openapi-fetch routed through our chain); JavaScript-only table. */
+  /** paradigm-client's typed api (openapi-fetch routed through our chain); JavaScript-only table. */
   async "paradigm api.POST"({ baseUrl }) {
     const { createParadigmClient } = await importParadigm();
-    const client = createParadigmClient({ apiKey: API_KEY, baseUrl });
+    const api = await typedApi(createParadigmClient({ apiKey: API_KEY, baseUrl }));
     return async () => {
-      const { response } = await client.api.POST(RATE_TEMPLATE, {
+      const { response } = await api.POST(RATE_TEMPLATE, {
         params: { path: { feedback_type_id: FEEDBACK_TYPE_ID, completion_id: COMPLETION_ID } },
         body: FEEDBACK,
       });
