@@ -39,15 +39,11 @@ export class Admission {
   }
 
   /**
-   * Runs `admit` (an enqueue's asynchronous part) and keeps its promise in `admitting` until it settles. `admit`
-   * removes itself, in a `finally`, with the key it is given: no extra promise or reaction per item. Its first
-   * step awaits, so the removal always comes after the insertion below.
+   * The key of an enqueue() call in `admitting`. The call's asynchronous part removes its own entry in a
+   * `finally` (no extra promise or reaction per item, as `p.then(forget, forget)` would cost).
    */
-  track(admit: (key: number) => Promise<QueuedFeedback>): Promise<QueuedFeedback> {
-    const key = this.#calls++;
-    const p = admit(key);
-    this.admitting.set(key, p);
-    return p;
+  nextKey(): number {
+    return this.#calls++;
   }
 
   #occupied(): number {

@@ -133,9 +133,11 @@ export class Queue implements FeedbackQueue {
     const invalid = this.#admission.invalid(feedbackTypeId, completionId, feedback);
     if (invalid) return Promise.reject(invalid);
     // Copied so a caller mutating its object later cannot change what is sent (or what the outbox holds).
-    const copy = { ...feedback };
-    const ref = options?.ref;
-    return this.#admission.track((key) => this.#admit(key, feedbackTypeId, completionId, copy, ref));
+    const key = this.#admission.nextKey();
+    const admitted = this.#admit(key, feedbackTypeId, completionId, { ...feedback }, options?.ref);
+    // #admit awaits before its `finally` removes the key, so this insertion always comes first.
+    this.#admission.admitting.set(key, admitted);
+    return admitted;
   }
 
   async #admit(
@@ -212,7 +214,7 @@ export class Queue implements FeedbackQueue {
     let error: ParadigmError;
     try {
       const result = await this.#client.rate(item.feedbackTypeId, item.completionId, item.feedback, this.#rateOptions);
-      this.#record({ op: "done", id: item.id });
+      if (this.#store) this.#record({ op: "done", id: item.id });
       this.#delivered++;
       this.#live.delete(item);
       this.#admission.wake();
@@ -229,7 +231,7 @@ export class Queue implements FeedbackQueue {
       const given = error instanceof ParadigmAPIError ? retryAfterMs(error.headers) : undefined;
       const delay = retryDelayMs(item.attempts - 1, given, this.#maxDelay);
       this.#retries++;
-      this.#record({ op: "back", id: item.id });
+      if (this.#store) this.#record({ op: "back", id: item.id });
       this.#pause.pauseFor(delay);
       this.#pending.unshift(item);
       this.#call(() => this.#o.onRetry?.(item, error, delay));
@@ -240,7 +242,7 @@ export class Queue implements FeedbackQueue {
 
   #settleFailed(item: Item, error: ParadigmError): void {
     if (item.maybeDelivered) (error as { deliveryUnknown: boolean }).deliveryUnknown = true;
-    this.#record({ op: "fail", id: item.id, error: toStored(error) });
+    if (this.#store) this.#record({ op: "fail", id: item.id, error: toStored(error) });
     this.#live.delete(item);
     this.#admission.wake();
     this.#hold(item, error);
@@ -253,7 +255,8 @@ export class Queue implements FeedbackQueue {
   }
 
   // State changes after the send record need not hold up delivery: if one is lost in a crash, the item reads
-  // as in flight, the conservative answer. A write error is kept and reported by flush()/close().
+  // as in flight, the conservative answer. A write error is kept and reported by flush()/close(). Callers test
+  // for a store first, so no record object is built per item without one.
   #record(r: Parameters<FeedbackStore["append"]>[0]): void {
     this.#store?.append(r).catch((e: ParadigmError) => {
       this.#storeError ??= e;
