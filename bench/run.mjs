@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveParadigm } from "./lib/paradigm-entry.mjs";
 import { runPipeline } from "./lib/pipeline.mjs";
 import { buildProposals } from "./lib/proposals.mjs";
+import { queueBuilds } from "./lib/queue-builds.mjs";
 import { renderResults, SECTIONS, upgradeResults } from "./lib/report.mjs";
 import { runSize } from "./lib/size.mjs";
 import { median, rotate, spread } from "./lib/stats.mjs";
@@ -146,13 +147,15 @@ mkdirSync(WORK, { recursive: true });
 const RESULTS_JSON = join(WORK, quick ? "results-quick.json" : "results.json");
 // The last results, every section with its own stamp (read again just before writing: another run may have
 // merged its sections meanwhile). A quick run merges nothing.
-const readResults = () => (!quick && existsSync(RESULTS_JSON) ? upgradeResults(JSON.parse(readFileSync(RESULTS_JSON, "utf8"))) : undefined);
-// --render: rewrite bench/RESULTS.md from bench/.work/results.json, measuring nothing.
+const load = () => (existsSync(RESULTS_JSON) ? upgradeResults(JSON.parse(readFileSync(RESULTS_JSON, "utf8"))) : undefined);
+const readResults = () => (quick ? undefined : load());
+// --render: rewrite bench/RESULTS.md (with --quick: bench/.work/RESULTS-quick.md) from the results file, measuring nothing.
 if (flag("render") !== undefined) {
-  const previous = readResults();
-  if (!previous) throw new Error("--render: bench/.work/results.json does not exist; run the bench first.");
-  writeFileSync(join(HERE, "RESULTS.md"), renderResults(previous));
-  console.log("re-rendered bench/RESULTS.md from bench/.work/results.json");
+  const previous = load();
+  if (!previous) throw new Error(`--render: ${RESULTS_JSON} does not exist; run the bench first.`);
+  const md = quick ? join(WORK, "RESULTS-quick.md") : join(HERE, "RESULTS.md");
+  writeFileSync(md, renderResults(previous));
+  console.log(`re-rendered ${md} from ${RESULTS_JSON}`);
   process.exit(0);
 }
 // Resolved (and bundled) only when a section imports paradigm-client from the working tree.
@@ -377,7 +380,12 @@ if (only.has("queue"))
       // The queue's own cost, queue and pool of rate() interleaved in ONE process (queue-ab.mjs): per round, the
       // client CPU µs per item of queue minus pool, and pool wall / queue wall; then medians. On HTTP, and with a
       // stubbed fetch (JavaScript only, where the queue's few µs are not lost in the network's hundreds).
-      const builds = [{ name: "this build", index: paradigm.index, queue: paradigm.queue }];
+      // --queue-baseline=<rev>: also the same tree with src/queue/ from <rev>, to show a queue change's effect.
+      const baseline = flag("queue-baseline");
+      const builds = [
+        ...(baseline ? (await queueBuilds(ROOT, WORK, baseline)).slice(0, 1) : []),
+        { name: "this build", index: paradigm.index, queue: paradigm.queue },
+      ];
       const ab = await startServer();
       try {
         S.queue.interleaved = {

@@ -71,6 +71,8 @@ for (const b of cfg.builds) {
     ratio: median(q.map((s, i) => p[i].wallUs / s.wallUs)),
     ratioMin: Math.min(...q.map((s, i) => p[i].wallUs / s.wallUs)),
     ratioMax: Math.max(...q.map((s, i) => p[i].wallUs / s.wallUs)),
+    // The same from client CPU (pool CPU / queue CPU per item): less sensitive to waiting for a busy core.
+    cpuRatio: median(q.map((s, i) => p[i].cpuUs / s.cpuUs)),
   };
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);

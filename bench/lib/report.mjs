@@ -93,11 +93,12 @@ function goals(R) {
     const r = R.queue.ratio.queue.median;
     rows.push(["queue ≥ 0.95× a Promise pool of raw fetch, c=16", xr(R.queue.ratio.queue), mark(r >= 0.95), on("queue")]);
     const i = R.queue.interleaved?.http?.builds?.["this build"];
+    const stubOwn = R.queue.interleaved?.stub?.builds?.["this build"]?.overheadCpuUs;
     const own = R.queue.ratioVsPoolRate?.queue;
     if (i)
       rows.push([
         "queue's own overhead ≤ 3% over a pool of rate(), c=16 (queue / pool ≥ 0.97×, interleaved in one process)",
-        `${xr({ median: i.ratio, min: i.ratioMin, max: i.ratioMax })}; ${fmt(i.overheadCpuUs, 1)} µs CPU/item over the pool${own ? `; separate processes: ${xr(own)}` : ""}`,
+        `${xr({ median: i.ratio, min: i.ratioMin, max: i.ratioMax })}; CPU ${x(i.cpuRatio)}, ${fmt(i.overheadCpuUs, 1)} µs/item over the pool${stubOwn !== undefined ? ` (JavaScript only: ${fmt(stubOwn, 2)} µs/item)` : ""}${own ? `; separate processes: ${xr(own)}` : ""}`,
         mark(i.ratio >= 0.97),
         on("queue"),
       ]);
@@ -213,22 +214,36 @@ function queue(R) {
     out += `\n\nQueue minus pool of rate(), separate processes: ${fmt(q.cpuUs.queue.median - q.cpuUs["pool-rate"].median, 1)} µs client CPU per item.`;
   const i = q.interleaved;
   if (i) {
-    const rowsOf = (m) => {
-      const b = m.builds["this build"];
-      return [
+    const rowsOf = (m) =>
+      Object.entries(m.builds).map(([name, b]) => [
         m.mode === "http" ? "loopback HTTP" : "stubbed fetch (JavaScript only)",
+        name === "this build" ? "this build" : `${name} (baseline)`,
         `${m.rounds} × ${fmt(m.batch)}`,
-        fmt(m.rows["pool this build"].cpuUs, 2),
-        fmt(m.rows["queue this build"].cpuUs, 2),
+        fmt(m.rows[`pool ${name}`].cpuUs, 2),
+        fmt(m.rows[`queue ${name}`].cpuUs, 2),
         fmt(b.overheadCpuUs, 2),
         xr({ median: b.ratio, min: b.ratioMin, max: b.ratioMax }),
-      ];
-    };
+        x(b.cpuRatio),
+      ]);
     out += `\n\nThe queue's own cost per item (\`bench/lib/queue-ab.mjs\`): the queue and a pool of rate() from the same build, interleaved in ONE process (short batches, order rotated each round), so machine load hits both alike; per round the queue's CPU µs per item minus the pool's, and the pool's wall time over the queue's; medians.\n\n`;
     out += table(
-      ["path", "rounds × items", "pool of rate(): CPU µs/item", "queue: CPU µs/item", "queue's own µs/item", "queue / pool (req/s)"],
-      [i.http, i.stub].filter(Boolean).map(rowsOf),
+      [
+        "path",
+        "build",
+        "rounds × items",
+        "pool of rate(): CPU µs/item",
+        "queue: CPU µs/item",
+        "queue's own µs/item",
+        "queue / pool (req/s)",
+        "queue / pool (CPU)",
+      ],
+      [i.http, i.stub].filter(Boolean).flatMap(rowsOf),
+      [0, 1],
     );
+    const own = i.stub?.builds["this build"]?.overheadCpuUs;
+    const perReq = i.http?.rows["pool this build"]?.cpuUs;
+    if (Number.isFinite(own) && Number.isFinite(perReq))
+      out += `\n\nThe queue's own JavaScript cost (stubbed: ${fmt(own, 2)} µs/item) is ${fmt((100 * own) / perReq, 1)}% of what a request through rate() costs the client on loopback HTTP (${fmt(perReq, 1)} µs CPU): the share of throughput the queue can take where the client's CPU is the limit.`;
   }
   return out;
 }
