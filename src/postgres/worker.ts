@@ -223,9 +223,15 @@ export class Worker implements PostgresWorker {
     }
   }
 
-  /** LISTEN on a held connection, best effort: without it the worker polls every pollMs. */
+  /** LISTEN on a held connection (one per worker), best effort: without it the worker polls every pollMs. */
   async #listenStart(): Promise<void> {
     this.#nextListen = Date.now() + RELISTEN_MS;
+    // Holding a pool's only connection would leave none for claims and settles: the worker would hang. Poll instead.
+    const max = (this.#s.pool as { options?: { max?: unknown } }).options?.max;
+    if (typeof max === "number" && max < 2) {
+      this.#nextListen = Number.POSITIVE_INFINITY;
+      return;
+    }
     let c: PostgresListenClient | undefined;
     try {
       c = await this.#s.pool.connect();

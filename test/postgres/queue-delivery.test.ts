@@ -267,6 +267,22 @@ describe("delivery semantics", () => {
     }
   });
 
+  it("a pool of one connection still delivers: the worker polls rather than hold the only connection for LISTEN", async () => {
+    const single = newPool(1);
+    const table = await migrated(pool);
+    const server = await startCountingServer();
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool: single, table });
+    const worker = outbox.work({ pollMs: 50 });
+    try {
+      await outbox.enqueue(1, "one", { flag: true });
+      await until(() => server.accepted === 1, 5000, "the delivery");
+    } finally {
+      await worker.stop();
+      await single.end();
+      await server.close();
+    }
+  });
+
   it("stop() waits for the requests in flight and records their outcomes", async () => {
     const table = await migrated(pool);
     const server = await startScriptedServer(() => ({ status: 200, delayMs: 300 }));
