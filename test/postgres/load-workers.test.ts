@@ -157,7 +157,10 @@ describe("worker processes sharing one outbox", () => {
           expect(twice).toBe(0);
           const failed = await outbox.failed();
           expect(failed).toHaveLength(s.unknown ?? 0);
-          for (const f of failed) expect(f.deliveryUnknown).toBe(true);
+          for (const f of failed) {
+            expect(f.deliveryUnknown).toBe(true);
+            expect(f.error.name, f.error.message).toBe("LeaseExpired"); // held because its worker died, nothing else
+          }
           const held = new Set(failed.map((f) => f.completionId));
           for (let i = 0; i < N; i++) if (!held.has(`c${i}`)) expect.soft(counts[i], `c${i}`).toBe(1);
         } else {
