@@ -156,10 +156,12 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client")};`).
   return [${ops.map((_, i) => `r${i}.data`).join(", ")}];
 }
 `;
-    ours = `${header}import { createParadigmClient } from "../src/client/index.ts";
-const client = createParadigmClient({ apiKey: "k", baseUrl: "https://api.github.com" });
+    // Every operation but rate() is typed through createApi(client), paradigm-client/api's entry.
+    ours = `${header}import { createApi } from "../src/api/index.ts";
+import { createParadigmClient } from "../src/client/index.ts";
+const api = createApi(createParadigmClient({ apiKey: "k", baseUrl: "https://api.github.com" }));
 export async function calls() {
-${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")};`).join("\n")}
+${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "api")};`).join("\n")}
   return [${ops.map((_, i) => `r${i}.data`).join(", ")}];
 }
 `;
@@ -181,7 +183,7 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
   };
   // The same calls against paradigm-client's emitted declarations: what an npm consumer type-checks
   // (with skipLibCheck, as here). `ours` above checks src/*.ts itself, as this repo's own code does.
-  const decl = ours.replace('"../src/client/index.ts"', '"../decl/src/client/index.ts"');
+  const decl = ours.replace('"../src/client/index.ts"', '"../decl/src/client/index.ts"').replace('"../src/api/index.ts"', '"../decl/src/api/index.ts"');
   for (const [name, text] of [
     ["bare", bare],
     ["ours", ours],
@@ -196,7 +198,7 @@ ${ops.map((op, i) => `  const r${i} = await ${callText("GET", op, "client.api")}
     JSON.stringify(
       {
         compilerOptions: { ...emitOptions, declaration: true, emitDeclarationOnly: true, outDir: "../decl", rootDir: ".." },
-        files: ["../src/client/index.ts"],
+        files: ["../src/client/index.ts", "../src/api/index.ts"],
       },
       null,
       2,
