@@ -1,4 +1,4 @@
--- paradigm-client/postgres: the feedback outbox for table paradigm_feedback_outbox (schema version 1).
+-- paradigm-client/postgres: the feedback outbox for table paradigm_feedback_outbox (schema version 2).
 -- Written by postgresQueueSql({ table: "paradigm_feedback_outbox" }); `paradigm-client postgres-migrate --print --table NAME` prints it
 -- for another name. Idempotent: running it again changes nothing.
 SELECT pg_advisory_xact_lock(hashtext('paradigm-client/postgres:paradigm_feedback_outbox'));
@@ -15,11 +15,14 @@ CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox" (
   available_at    timestamptz NOT NULL DEFAULT now(), -- not claimed before (a retry's backoff)
   lease_until     timestamptz,                        -- in_flight: the claim ends then (see reapExpired())
   worker          text,                               -- the worker that claimed it last
+  claim           text,                               -- that claim's token: every settle is keyed on it
   error           jsonb,                              -- the last failure: {name, message, status, deliveryUnknown}
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
   delivered_at    timestamptz
 );
+-- Version 1 tables lack the claim column.
+ALTER TABLE "paradigm_feedback_outbox" ADD COLUMN IF NOT EXISTS claim text;
 CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_claim" ON "paradigm_feedback_outbox" (available_at, id) WHERE status = 'queued';
 CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_lease" ON "paradigm_feedback_outbox" (lease_until) WHERE status = 'in_flight';
 CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_held" ON "paradigm_feedback_outbox" (id) WHERE status IN ('failed', 'unknown');

@@ -62,7 +62,7 @@ export function tableNames(name: unknown = DEFAULT_TABLE): TableNames {
  */
 export function postgresQueueSql(options: { table?: string | undefined } = {}): string {
   const n = tableNames(options.table ?? DEFAULT_TABLE);
-  return `-- paradigm-client/postgres: the feedback outbox for table ${n.name} (schema version 1).
+  return `-- paradigm-client/postgres: the feedback outbox for table ${n.name} (schema version 2).
 -- Written by postgresQueueSql({ table: "${n.name}" }); \`paradigm-client postgres-migrate --print --table NAME\` prints it
 -- for another name. Idempotent: running it again changes nothing.
 SELECT pg_advisory_xact_lock(hashtext('${n.lockKey}'));
@@ -79,11 +79,14 @@ CREATE TABLE IF NOT EXISTS ${n.table} (
   available_at    timestamptz NOT NULL DEFAULT now(), -- not claimed before (a retry's backoff)
   lease_until     timestamptz,                        -- in_flight: the claim ends then (see reapExpired())
   worker          text,                               -- the worker that claimed it last
+  claim           text,                               -- that claim's token: every settle is keyed on it
   error           jsonb,                              -- the last failure: {name, message, status, deliveryUnknown}
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
   delivered_at    timestamptz
 );
+-- Version 1 tables lack the claim column.
+ALTER TABLE ${n.table} ADD COLUMN IF NOT EXISTS claim text;
 CREATE INDEX IF NOT EXISTS ${n.claimIndex} ON ${n.table} (available_at, id) WHERE status = 'queued';
 CREATE INDEX IF NOT EXISTS ${n.leaseIndex} ON ${n.table} (lease_until) WHERE status = 'in_flight';
 CREATE INDEX IF NOT EXISTS ${n.heldIndex} ON ${n.table} (id) WHERE status IN ('failed', 'unknown');
@@ -115,7 +118,7 @@ export function statements(n: TableNames) {
     // $1 path, $2 feedback, $3 ref (jsonb text), $4 channel. The notify is delivered on commit, never on rollback.
     enqueue: `WITH i AS (INSERT INTO ${T} (path, feedback, ref) VALUES ($1::jsonb, $2::jsonb, $3::jsonb) RETURNING id)
 SELECT i.id::text AS id, pg_notify($4, '') FROM i`,
-    // $1 limit, $2 worker, $3 lease ms. Nothing is claimed while the queue-wide pause lasts.
+    // $1 limit, $2 worker, $3 lease ms, $4 the claim's token. Nothing is claimed while the queue-wide pause lasts.
     claim: `WITH c AS (
   SELECT id FROM ${T}
   WHERE status = 'queued' AND available_at <= now()
@@ -124,7 +127,7 @@ SELECT i.id::text AS id, pg_notify($4, '') FROM i`,
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 )
-UPDATE ${T} t SET status = 'in_flight', worker = $2, lease_until = clock_timestamp() + $3::float8 * interval '1 millisecond',
+UPDATE ${T} t SET status = 'in_flight', worker = $2, claim = $4, lease_until = clock_timestamp() + $3::float8 * interval '1 millisecond',
   attempts = t.attempts + 1, updated_at = now()
 FROM c WHERE t.id = c.id
 RETURNING t.id::text AS id, t.path, t.feedback, t.ref, t.attempts, t.maybe_delivered`,
@@ -133,24 +136,25 @@ RETURNING t.id::text AS id, t.path, t.feedback, t.ref, t.attempts, t.maybe_deliv
     nextDue: `SELECT (SELECT greatest(0, extract(epoch FROM until - clock_timestamp()) * 1000)::float8 FROM ${n.pause}) AS pause_ms,
   (SELECT greatest(0, extract(epoch FROM m - clock_timestamp()) * 1000)::float8
    FROM (SELECT min(available_at) AS m FROM ${T} WHERE status = 'queued') q WHERE m IS NOT NULL) AS due_ms`,
-    // Settling touches only a row this worker still holds: a row reaped meanwhile is never overwritten.
-    // $1 id, $2 worker
+    // Settling touches only the claim it settles (its token): a row reaped meanwhile is never overwritten, and a settle
+    // retried after its reply was lost never lands on a later claim of the same row.
+    // $1 id, $2 claim token
     delivered: `UPDATE ${T} SET status = 'delivered', delivered_at = now(), updated_at = now(), lease_until = NULL, error = NULL
-WHERE id = $1 AND status = 'in_flight' AND worker = $2`,
-    // $1 id, $2 worker, $3 delay ms, $4 error, $5 maybe delivered, $6 channel. Back to queued, and the pause
+WHERE id = $1 AND status = 'in_flight' AND claim = $2`,
+    // $1 id, $2 claim token, $3 delay ms, $4 error, $5 maybe delivered, $6 channel. Back to queued, and the pause
     // extended (never shortened) for every worker, in one statement.
     retry: `WITH r AS (
   UPDATE ${T} SET status = 'queued', available_at = clock_timestamp() + $3::float8 * interval '1 millisecond', lease_until = NULL,
     error = $4::jsonb, maybe_delivered = maybe_delivered OR $5, updated_at = now()
-  WHERE id = $1 AND status = 'in_flight' AND worker = $2 RETURNING id
+  WHERE id = $1 AND status = 'in_flight' AND claim = $2 RETURNING id
 ), p AS (
   INSERT INTO ${n.pause} AS p (id, until) VALUES (true, clock_timestamp() + $3::float8 * interval '1 millisecond')
   ON CONFLICT (id) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)
 )
 SELECT n, CASE WHEN n > 0 THEN pg_notify($6, '') END FROM (SELECT count(*)::int AS n FROM r) s`,
-    // $1 id, $2 worker, $3 status ('failed' | 'unknown'), $4 error
+    // $1 id, $2 claim token, $3 status ('failed' | 'unknown'), $4 error
     held: `UPDATE ${T} SET status = $3, error = $4::jsonb, lease_until = NULL, updated_at = now()
-WHERE id = $1 AND status = 'in_flight' AND worker = $2`,
+WHERE id = $1 AND status = 'in_flight' AND claim = $2`,
     // Held as unknown: the worker may have sent it before it died.
     reapHold: `UPDATE ${T} SET status = 'unknown', lease_until = NULL, updated_at = now(), maybe_delivered = true,
   error = jsonb_build_object('name', 'LeaseExpired', 'message',

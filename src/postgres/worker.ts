@@ -88,9 +88,11 @@ export class Worker implements PostgresWorker {
           continue;
         }
         this.#nudged = false; // this claim sees whatever a wake-up announced
-        const rows = await this.#retrying(() => this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs]));
+        // A token per claim: its settles are keyed on it, never on the worker alone (see sql.ts's settles).
+        const token = randomBytes(9).toString("base64url");
+        const rows = await this.#retrying(() => this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, token]));
         if (!rows) break; // stopped while waiting out a database error
-        for (const r of rows.rows) this.#start(r);
+        for (const r of rows.rows) this.#start(r, token);
         if (rows.rows.length === free) continue;
         await this.#idle();
       }
@@ -155,12 +157,12 @@ export class Worker implements PostgresWorker {
     }
   }
 
-  #start(r: Record<string, unknown>): void {
-    const p: Promise<void> = this.#deliver(r).finally(() => this.#active.delete(p));
+  #start(r: Record<string, unknown>, token: string): void {
+    const p: Promise<void> = this.#deliver(r, token).finally(() => this.#active.delete(p));
     this.#active.add(p);
   }
 
-  async #deliver(r: Record<string, unknown>): Promise<void> {
+  async #deliver(r: Record<string, unknown>, token: string): Promise<void> {
     const item = itemOf(r);
     const { options: o, sql } = this.#s;
     let result: RateResult | undefined;
@@ -175,7 +177,7 @@ export class Worker implements PostgresWorker {
       error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
     }
     if (result) {
-      await this.#settle(sql.delivered, [item.id, this.id]);
+      await this.#settle(sql.delivered, [item.id, token]);
       call(() => o.onDelivered?.(item, result));
       return;
     }
@@ -186,13 +188,13 @@ export class Worker implements PostgresWorker {
       const delay = retryDelayMs(item.attempts - 1, given, this.#s.maxRetryDelayMs);
       // Back to queued and the pause extended for every worker (one statement), then this worker rereads it.
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
-      await this.#settle(sql.retry, [item.id, this.id, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]);
+      await this.#settle(sql.retry, [item.id, token, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]);
       call(() => o.onRetry?.(item, e, delay));
       this.#nudge();
       return;
     }
     const stored = storedError(e, maybeDelivered);
-    await this.#settle(sql.held, [item.id, this.id, maybeDelivered ? "unknown" : "failed", JSON.stringify(stored)]);
+    await this.#settle(sql.held, [item.id, token, maybeDelivered ? "unknown" : "failed", JSON.stringify(stored)]);
     call(() => o.onError?.(item, stored));
   }
 

@@ -110,6 +110,17 @@ describe("migration", () => {
     expect(await rowCount(table)).toBe(1);
   });
 
+  it("upgrades a version 1 table (no claim column) in place, keeping its rows", async () => {
+    const table = freshTable();
+    await migratePostgresQueue(pool, { table });
+    await pool.query(`ALTER TABLE "${table}" DROP COLUMN claim`); // what version 1 created
+    await createPostgresQueue(client, { pool, table }).enqueue(1, "kept", { flag: true });
+    await migratePostgresQueue(pool, { table });
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = $1 AND column_name = 'claim'", [table]);
+    expect(rows[0].n).toBe(1);
+    expect(await rowCount(table)).toBe(1);
+  });
+
   it("ships sql/postgres-outbox.sql, equal to postgresQueueSql() (regenerate: paradigm-client postgres-migrate --print > sql/postgres-outbox.sql)", () => {
     expect(readFileSync(new URL("../../sql/postgres-outbox.sql", import.meta.url), "utf8")).toBe(postgresQueueSql());
   });

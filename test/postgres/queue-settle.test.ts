@@ -1,0 +1,46 @@
+// Settling an item: every write is keyed on the claim it settles, so a settle that is retried (its reply was lost
+// after the commit) or that comes late (the lease ended meanwhile) never lands on another claim of the same row.
+import { afterAll, describe, expect, it } from "vitest";
+import { createParadigmClient } from "../../src/client/index.ts";
+import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
+import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+
+const pool = newPool();
+afterAll(() => pool.end());
+
+/** The pool, except that the first query matching `lose` runs (and commits) but its reply is lost. */
+function losingOneReply(lose: (text: string, rows: number) => boolean): PostgresPool & { lost: number } {
+  const p = {
+    lost: 0,
+    query: async (text: string, values?: unknown[]) => {
+      const r = await pool.query(text, values);
+      if (p.lost === 0 && lose(text, r.rows.length)) {
+        p.lost++;
+        throw new Error("Connection terminated unexpectedly");
+      }
+      return r;
+    },
+    connect: () => pool.connect() as never,
+  };
+  return p;
+}
+
+describe("settling", () => {
+  it("a retry settle whose reply was lost never requeues the row's next claim (sent exactly twice: 429, then 200)", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer((_k, nth) => (nth === 0 ? { status: 429, headers: { "retry-after": "0" } } : { status: 200, delayMs: 400 }));
+    const flaky = losingOneReply((text) => text.includes("SET status = 'queued', available_at"));
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool: flaky, table });
+    await outbox.enqueue(1, "once", { flag: true });
+    const worker = outbox.work({ concurrency: 2, pollMs: 20 });
+    try {
+      await until(async () => (await outbox.counts()).delivered === 1, 10_000, "delivery");
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(flaky.lost).toBe(1);
+      expect(server.count("1/once")).toBe(2);
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+});
