@@ -77,3 +77,18 @@ it("paradigm-client/postgres exports exactly its documented runtime values, and 
   for (const f of ["index", "queue", "worker", "sql", "item"])
     expect(readFileSync(new URL(`../src/postgres/${f}.ts`, import.meta.url), "utf8")).not.toMatch(/from "pg"|import\("pg"\)/);
 });
+
+it("client.api, gone from the main entry, throws a ParadigmConfigError that names createApi from paradigm-client/api (for JavaScript callers)", () => {
+  const client = api.createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" });
+  let thrown: unknown;
+  try {
+    void (client as unknown as { api: { POST: unknown } }).api.POST;
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(api.ParadigmConfigError);
+  expect((thrown as Error).message).toMatch(/createApi\(client\).*paradigm-client\/api/);
+  // Not enumerable: spreading or logging the client does not trip it.
+  expect(Object.keys(client)).not.toContain("api");
+  expect({ ...client }).toHaveProperty("rate");
+});

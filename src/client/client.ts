@@ -90,7 +90,13 @@ export function clientInternals(client: ParadigmClient): Internals {
 export function createParadigmClient(options?: ParadigmClientOptions): ParadigmClient {
   const base = resolveOptions(options);
   const transport = new Transport(base);
-  return Object.defineProperty({ rate: rateMethod(base, transport), baseUrl: base.baseUrl }, INTERNALS, { value: { base, transport } });
+  const client = Object.defineProperty({ rate: rateMethod(base, transport), baseUrl: base.baseUrl }, INTERNALS, { value: { base, transport } });
+  // JavaScript callers of the old client.api get the way forward, not "cannot read properties of undefined".
+  return Object.defineProperty(client, "api", { get: movedApi });
+}
+
+function movedApi(): never {
+  throw new ParadigmConfigError('client.api moved: use createApi(client) from "paradigm-client/api" (same methods, same types)');
 }
 
 /** rate(): prepared and sent directly, without openapi-fetch's Request (most of its per-call cost). */
