@@ -101,7 +101,8 @@ export interface PostgresQueueOptions {
   /**
    * How long a claim lasts. A worker that has not settled an item by then (it crashed or hung) loses it to
    * reapExpired(). Must exceed the request timeout (`rateOptions.timeoutMs`, default the client's 30 s) by at
-   * least 1 s, so a live request is never reaped: ParadigmConfigError otherwise.
+   * least 5 s (the settle's retries, 1.2 s, plus slack), so neither a live request nor a delivered item whose
+   * outcome is being recorded is reaped: ParadigmConfigError otherwise.
    * @default 60000
    */
   leaseMs?: number | undefined;

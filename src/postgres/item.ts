@@ -5,6 +5,12 @@ import type { PostgresFeedback } from "./index.ts";
 type FeedbackTypeId = RatePathParams["feedback_type_id"];
 type CompletionId = RatePathParams["completion_id"];
 
+/**
+ * A failed settle (recording an outcome) is retried after these delays; past them the row stays in flight and its
+ * lease decides. LEASE_MARGIN_MS (queue.ts) is derived from them, so a lease always outlasts these retries.
+ */
+export const SETTLE_DELAYS_MS: readonly number[] = [200, 1000];
+
 /** A row (id, path, feedback, ref, attempts) as the item the API returns. */
 export function itemOf(r: Record<string, unknown>): PostgresFeedback {
   const path = r.path as { feedback_type_id: FeedbackTypeId; completion_id: CompletionId };

@@ -17,15 +17,19 @@ import type {
   PostgresWorker,
   PostgresWorkerOptions,
 } from "./index.ts";
-import { call, itemOf } from "./item.ts";
+import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
 import { DEFAULT_TABLE, statements, type TableNames, tableNames } from "./sql.ts";
 import { Worker } from "./worker.ts";
 
 type FeedbackTypeId = RatePathParams["feedback_type_id"];
 type CompletionId = RatePathParams["completion_id"];
 
-/** A lease must outlast the request timeout by this much, so a request still running is never reaped. */
-export const LEASE_MARGIN_MS = 1000;
+/**
+ * A lease must outlast the request timeout by this much: the settle's retries (SETTLE_DELAYS_MS, 1.2 s) plus time for
+ * its three queries (3.8 s of slack), so neither a request still running nor a delivered item whose outcome is being
+ * recorded is reaped (held as unknown, or resent) meanwhile. 5 s.
+ */
+export const LEASE_MARGIN_MS = SETTLE_DELAYS_MS.reduce((a, b) => a + b, 0) + 3800;
 
 /** The options, checked and with their defaults (PostgresQueueOptions' @default). */
 export interface Settings {
@@ -54,7 +58,7 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     const leaseMs = finiteAtLeast("leaseMs", o.leaseMs, 60_000, 1);
     if (leaseMs < timeoutMs + LEASE_MARGIN_MS)
       throw new ParadigmConfigError(
-        `leaseMs (${leaseMs}) must be at least the request timeout (rateOptions.timeoutMs, ${timeoutMs}) + ${LEASE_MARGIN_MS} ms: a shorter lease could end while its request is still running, and the item would be held or resent while it may be delivered.`,
+        `leaseMs (${leaseMs}) must be at least the request timeout (rateOptions.timeoutMs, ${timeoutMs}) + ${LEASE_MARGIN_MS} ms: a shorter lease could end while its request is still running or its outcome is being recorded, and the item would be held or resent while it may be delivered.`,
       );
     this.#client = client;
     this.#s = {

@@ -8,11 +8,9 @@ import { finiteAtLeast, integerAtLeast } from "../client/options.ts";
 import { mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
 import { ParadigmAPIError, ParadigmConfigError, ParadigmError } from "../core/errors.ts";
 import type { PostgresListenClient, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
-import { call, itemOf } from "./item.ts";
+import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
 import type { Settings } from "./queue.ts";
 
-/** Settling is retried this many times (after 0.2 s, 1 s): past that the row stays in flight and its lease decides. */
-const SETTLE_DELAYS_MS = [200, 1000];
 /** A lost LISTEN connection is re-opened at most this often; polling covers the gap. */
 const RELISTEN_MS = 5000;
 

@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
+import { LEASE_MARGIN_MS } from "../../src/postgres/queue.ts";
 import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
@@ -40,6 +41,42 @@ describe("settling", () => {
       expect(server.count("1/once")).toBe(2);
     } finally {
       await worker.stop();
+      await server.close();
+    }
+  });
+
+  it("the shortest lease allowed outlasts a delivered item's settle retries (2 failed writes): never reaped and resent meanwhile", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200, delayMs: 400 }));
+    let failures = 0;
+    // Worker A's first two "delivered" writes fail (a database blip); its 3rd, after the documented retries, succeeds.
+    const blip: PostgresPool = {
+      query: async (text, values) => {
+        if (text.includes("SET status = 'delivered'") && failures < 2) {
+          failures++;
+          throw new Error("Connection terminated unexpectedly");
+        }
+        return pool.query(text, values);
+      },
+      connect: () => pool.connect() as never,
+    };
+    const opts = { table, onExpiredLease: "resend" as const, leaseMs: 500 + LEASE_MARGIN_MS, rateOptions: { timeoutMs: 500 } };
+    const client = createParadigmClient({ apiKey: "k", baseUrl: server.url });
+    const a = createPostgresQueue(client, { ...opts, pool: blip });
+    const b = createPostgresQueue(client, { ...opts, pool });
+    await a.enqueue(1, "x", { flag: true });
+    const wa = a.work({ concurrency: 1, pollMs: 20 });
+    await until(() => server.seen.length === 1, 5000, "A's request");
+    const wb = b.work({ concurrency: 1, pollMs: 20, reapEveryMs: 20 }); // reaps as soon as a lease ends
+    try {
+      await until(async () => (await a.counts()).delivered === 1 || server.seen.length > 1, 10_000, "the settle");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(failures).toBe(2);
+      expect(server.count("1/x")).toBe(1);
+      expect(await a.counts()).toMatchObject({ delivered: 1, queued: 0, inFlight: 0 });
+    } finally {
+      await wa.stop();
+      await wb.stop();
       await server.close();
     }
   });
