@@ -40,25 +40,50 @@ interface PgClient extends PostgresQueryable {
   end(): Promise<void>;
 }
 
-/** The target, for messages: DATABASE_URL with its credentials hidden, or what the PG* variables name. */
+/** What describeTarget() shows for a DATABASE_URL that is not a URL: it may hold a password anywhere. */
+export const UNPARSED_TARGET = "DATABASE_URL (not a URL: not shown)";
+
+/**
+ * The target, for messages: DATABASE_URL's scheme, user, host, port and database only (never its password, nor its
+ * query string, where ?password= and sslpassword= may sit), or what the PG* variables name.
+ */
 export function describeTarget(env: Record<string, string | undefined>): string {
-  if (env.DATABASE_URL) return redactUrl(env.DATABASE_URL);
+  if (env.DATABASE_URL) {
+    const u = parseUrl(env.DATABASE_URL);
+    if (!u) return UNPARSED_TARGET;
+    return `${u.protocol}//${u.username ? `${u.username}@` : ""}${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  }
   return `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${env.PGDATABASE ?? env.PGUSER ?? "(default database)"} (PG* variables)`;
 }
 
-/** A message from pg, with any URL's credentials and the password itself hidden. */
-function clean(message: string, env: Record<string, string | undefined>): string {
-  let m = redactUrl(message);
-  for (const secret of [env.PGPASSWORD, passwordOf(env.DATABASE_URL)]) if (secret) m = m.replaceAll(secret, "***");
-  return m;
-}
-
-function passwordOf(url: string | undefined): string | undefined {
+function parseUrl(text: string): URL | undefined {
   try {
-    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+    return new URL(text);
   } catch {
     return undefined;
   }
+}
+
+/** A message from pg, with any URL's credentials and every password DATABASE_URL or PGPASSWORD hold hidden. */
+function clean(message: string, env: Record<string, string | undefined>): string {
+  let m = redactUrl(message);
+  for (const secret of [env.PGPASSWORD, ...secretsOf(env.DATABASE_URL)]) if (secret) m = m.replaceAll(secret, "***");
+  return m;
+}
+
+/** DATABASE_URL's password and its query string's values; all of it when it is not a URL. */
+function secretsOf(text: string | undefined): string[] {
+  if (!text) return [];
+  const u = parseUrl(text);
+  if (!u) return [text, ...[...text.matchAll(/password\s*=\s*'?([^\s']+)/gi)].map((m) => m[1] as string)];
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
+  return [u.password, decode(u.password), u.search.slice(1), ...[...u.searchParams.values()].filter((v) => v.length >= 3)].filter((v) => v !== "");
 }
 
 async function connect(io: Io): Promise<PgClient> {
@@ -69,7 +94,15 @@ async function connect(io: Io): Promise<PgClient> {
   } catch {
     throw new ParadigmConfigError("these commands need the pg package: npm install pg");
   }
-  const db = new pg.Client(io.env.DATABASE_URL ? { connectionString: io.env.DATABASE_URL } : {});
+  let db: PgClient;
+  try {
+    db = new pg.Client(io.env.DATABASE_URL ? { connectionString: io.env.DATABASE_URL } : {});
+  } catch (e) {
+    // pg parses DATABASE_URL here (a bad port, say): a config error, exit 3, not a crash with a stack trace.
+    throw new ParadigmConfigError(
+      `DATABASE_URL is not a usable connection URL (${clean((e as Error)?.message ?? String(e), io.env)}; not shown): expected postgres://USER:PASSWORD@HOST:PORT/DATABASE, a port from 1 to 65535.`,
+    );
+  }
   try {
     await db.connect();
   } catch (e) {

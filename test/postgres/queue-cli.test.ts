@@ -41,7 +41,7 @@ describe("paradigm-client postgres-migrate", () => {
     const url = "postgres://app:s3cr3t-pw@127.0.0.1:1/app";
     const r = await runMain(["postgres-migrate"], { DATABASE_URL: url });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("could not connect to PostgreSQL at postgres://***@127.0.0.1:1/app");
+    expect(r.stderr).toContain("could not connect to PostgreSQL at postgres://app@127.0.0.1:1/app:");
     expect(r.stderr + r.stdout).not.toContain("s3cr3t-pw");
     const port = new URL(inject("pgUrl")).port;
     const wrong = await runMain(["postgres-status"], { DATABASE_URL: `postgres://nobody_here:s3cr3t-pw@127.0.0.1:${port}/postgres` });
