@@ -96,12 +96,12 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     const { ref, db } = options;
     if (ref !== undefined && typeof ref !== "string" && !(typeof ref === "number" && Number.isFinite(ref)))
       throw new ParadigmValidationError([{ path: "$.ref", message: `must be a string or a finite number, got ${String(ref)}` }]);
-    // jsonb refuses U+0000; failing in the INSERT would also abort the caller's transaction. Refused here instead.
-    const path = jsonWithoutNul("$.path", { feedback_type_id: feedbackTypeId, completion_id: completionId });
-    const body = jsonWithoutNul("$.body", feedback);
+    // jsonb refuses U+0000 and lone surrogates; failing in the INSERT would also abort the caller's transaction. Refused here instead.
+    const path = storableJson("$.path", { feedback_type_id: feedbackTypeId, completion_id: completionId });
+    const body = storableJson("$.body", feedback);
     const target = db ?? this.#s.pool;
     if (typeof target?.query !== "function") throw new ParadigmConfigError("enqueue's db must have query() (a pg Client or PoolClient in a transaction).");
-    const { rows } = await target.query(this.#s.sql.enqueue, [path, body, ref === undefined ? null : jsonWithoutNul("$.ref", ref), this.#s.names.channel]);
+    const { rows } = await target.query(this.#s.sql.enqueue, [path, body, ref === undefined ? null : storableJson("$.ref", ref), this.#s.names.channel]);
     return { id: String(rows[0]?.id), ref };
   }
 
@@ -161,13 +161,25 @@ export class PostgresQueue implements PostgresFeedbackQueue {
   }
 }
 
-/** JSON.stringify, refusing (ParadigmValidationError) any string or key holding U+0000, which jsonb cannot store. */
-function jsonWithoutNul(at: string, value: unknown): string {
-  let nul = false;
+/** A lone surrogate: in "u" mode a well-formed pair is one code point, so only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * JSON.stringify, refusing (ParadigmValidationError) any string or key jsonb cannot store: one holding U+0000, or one
+ * that is not well-formed UTF-16 (a lone surrogate). In the INSERT, either would abort the caller's transaction.
+ */
+function storableJson(at: string, value: unknown): string {
+  let problem: string | undefined;
+  const check = (s: string) => {
+    if (s.includes("\0")) problem ??= "must not contain the NUL character (U+0000): PostgreSQL's jsonb cannot store it";
+    else if (LONE_SURROGATE.test(s))
+      problem ??= "must not contain a lone surrogate (a string that is not well-formed UTF-16): PostgreSQL's jsonb cannot store it";
+  };
   const json = JSON.stringify(value, (key, v) => {
-    if (key.includes("\0") || (typeof v === "string" && v.includes("\0"))) nul = true;
+    check(key);
+    if (typeof v === "string") check(v);
     return v;
   });
-  if (nul) throw new ParadigmValidationError([{ path: at, message: "must not contain the NUL character (U+0000): PostgreSQL's jsonb cannot store it" }]);
+  if (problem) throw new ParadigmValidationError([{ path: at, message: problem }]);
   return json;
 }

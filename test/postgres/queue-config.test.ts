@@ -48,6 +48,23 @@ describe("enqueue validation", () => {
     expect(await rowCount(table)).toBe(1);
   });
 
+  it("refuses a lone surrogate (not well-formed UTF-16, which jsonb cannot store) before the INSERT, so the caller's transaction stays usable", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(client, { pool, table });
+    const db = await pool.connect();
+    try {
+      await db.query("BEGIN");
+      await expect(outbox.enqueue(1, "c", { comment: "half \ud83d" }, { db })).rejects.toThrow(/\$\.body must not contain a lone surrogate/);
+      await expect(outbox.enqueue(1, "c\udc00", { flag: true }, { db })).rejects.toBeInstanceOf(ParadigmValidationError);
+      await expect(outbox.enqueue(1, "c", { flag: true }, { db, ref: "a\udc00" })).rejects.toThrow(/\$\.ref must not contain a lone surrogate/);
+      await outbox.enqueue(1, "c", { comment: "a whole pair: \ud83d\ude00" }, { db }); // well-formed; the transaction was not aborted
+      await db.query("COMMIT");
+    } finally {
+      db.release();
+    }
+    expect(await rowCount(table)).toBe(1);
+  });
+
   it("keeps path parameter and ref types through the table", async () => {
     const table = await migrated(pool);
     const outbox = createPostgresQueue(client, { pool, table });
