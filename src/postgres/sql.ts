@@ -170,9 +170,9 @@ RETURNING id::text AS id, path, feedback, ref, attempts, error`,
 )
 SELECT n, CASE WHEN n > 0 THEN pg_notify($1, '') END FROM (SELECT count(*)::int AS n FROM r) s`,
     counts: `SELECT status, count(*)::int AS n FROM ${T} GROUP BY status`,
-    // $1 limit
-    failed: `SELECT id::text AS id, path, feedback, ref, status, attempts, error FROM ${T}
-WHERE status IN ('failed', 'unknown') ORDER BY id LIMIT $1`,
+    // $1 limit. Ordered by t.id, the bigint: a bare "id" would name the text alias ("10" before "2").
+    failed: `SELECT t.id::text AS id, path, feedback, ref, status, attempts, error FROM ${T} t
+WHERE status IN ('failed', 'unknown') ORDER BY t.id LIMIT $1`,
     // $1 statuses (text[]), $2 ids (bigint[] or null), $3 channel
     retryFailed: `WITH r AS (
   UPDATE ${T} SET status = 'queued', attempts = 0, available_at = now(), updated_at = now(), lease_until = NULL,
