@@ -131,6 +131,10 @@ UPDATE ${T} t SET status = 'in_flight', worker = $2, claim = $4, lease_until = c
   attempts = t.attempts + 1, updated_at = now()
 FROM c WHERE t.id = c.id
 RETURNING t.id::text AS id, t.path, t.feedback, t.ref, t.attempts, t.maybe_delivered`,
+    // $1 claim tokens whose reply was lost (the claim may have committed): their rows, never started here, go back to
+    // queued, and the claim does not count as an attempt. Keyed on the tokens, so no request in flight is touched.
+    requeueLost: `UPDATE ${T} SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_until = NULL, updated_at = now()
+WHERE status = 'in_flight' AND claim = ANY($1::text[])`,
     // What an idle worker waits for: the pause's end (ms, or null), and the next queued row's (ms, or null when none:
     // greatest() skips nulls, so the null is kept by filtering, not by greatest).
     nextDue: `SELECT (SELECT greatest(0, extract(epoch FROM until - clock_timestamp()) * 1000)::float8 FROM ${n.pause}) AS pause_ms,

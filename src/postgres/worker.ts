@@ -50,6 +50,8 @@ export class Worker implements PostgresWorker {
   #listen: PostgresListenClient | undefined;
   #nextListen = 0;
   #reapTimer: ReturnType<typeof setInterval> | undefined;
+  /** Tokens of claims whose reply was lost, until their lease would end (then the reaper decides). */
+  #lostClaims = new Map<string, { until: number; tried: boolean }>();
 
   constructor(client: Pick<ParadigmClient, "rate">, s: Settings, o: PostgresWorkerOptions, reap: () => Promise<number>) {
     this.#client = client;
@@ -86,9 +88,21 @@ export class Worker implements PostgresWorker {
           continue;
         }
         this.#nudged = false; // this claim sees whatever a wake-up announced
-        // A token per claim: its settles are keyed on it, never on the worker alone (see sql.ts's settles).
-        const token = randomBytes(9).toString("base64url");
-        const rows = await this.#retrying(() => this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, token]));
+        let token = "";
+        const rows = await this.#retrying(async () => {
+          await this.#requeueLost(true);
+          // A token per claim: its settles are keyed on it, never on the worker alone (see sql.ts's settles).
+          token = randomBytes(9).toString("base64url");
+          const claimed = token;
+          try {
+            return await this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, claimed]);
+          } catch (e) {
+            // The claim may have committed with its reply lost: its rows would sit in flight, never sent, until the
+            // lease ends and they are held as unknown. Requeued before the next claim (and by the reap timer).
+            this.#lostClaims.set(claimed, { until: Date.now() + this.#s.leaseMs, tried: false });
+            throw e;
+          }
+        });
         if (!rows) break; // stopped while waiting out a database error
         for (const r of rows.rows) this.#start(r, token);
         if (rows.rows.length === free) continue;
@@ -100,6 +114,7 @@ export class Worker implements PostgresWorker {
       this.#stopping = true;
       clearInterval(this.#reapTimer);
       await Promise.allSettled([...this.#active]);
+      await this.#requeueLost(false).catch((e) => call(() => this.#s.options.onDatabaseError?.(e)));
       await this.#listenStop();
     }
     if (fatal !== undefined) throw fatal;
@@ -215,8 +230,22 @@ export class Worker implements PostgresWorker {
     }
   }
 
+  /**
+   * Requeues the rows of lost claims. `fresh` (before a claim): only if a token was never tried, to keep claims cheap;
+   * the reap timer retries every token until its lease would end, for a claim that committed after the first try.
+   */
+  async #requeueLost(fresh: boolean): Promise<void> {
+    const now = Date.now();
+    for (const [t, v] of this.#lostClaims) if (v.until <= now) this.#lostClaims.delete(t);
+    const entries = [...this.#lostClaims];
+    if (entries.length === 0 || (fresh && entries.every(([, v]) => v.tried))) return;
+    await this.#s.pool.query(this.#s.sql.requeueLost, [entries.map(([t]) => t)]);
+    for (const [, v] of entries) v.tried = true;
+  }
+
   async #reapOnce(): Promise<void> {
     try {
+      await this.#requeueLost(false);
       await this.#reap();
     } catch (e) {
       call(() => this.#s.options.onDatabaseError?.(e));

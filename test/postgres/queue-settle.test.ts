@@ -80,4 +80,29 @@ describe("settling", () => {
       await server.close();
     }
   });
+
+  it("rows of a claim whose reply was lost (committed, then the connection dropped) are requeued and sent, not held as unknown", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200 }));
+    const flaky = losingOneReply((text, rows) => text.includes("FOR UPDATE SKIP LOCKED") && rows > 0);
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+      pool: flaky,
+      table,
+      leaseMs: 500 + LEASE_MARGIN_MS,
+      rateOptions: { timeoutMs: 500 },
+    });
+    await outbox.enqueue(1, "x", { flag: true });
+    const worker = outbox.work({ pollMs: 20, reapEveryMs: 50 });
+    try {
+      // Well before the lease ends (5.5 s): the worker requeued the rows it never started, and sent them.
+      await until(async () => (await outbox.counts()).delivered === 1, 3000, "delivery after the lost claim reply");
+      expect(flaky.lost).toBe(1);
+      expect(server.count("1/x")).toBe(1);
+      const { rows } = await pool.query(`SELECT attempts FROM "${table}"`);
+      expect(rows[0].attempts).toBe(1); // the lost claim did not count as an attempt
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
 });
