@@ -15,10 +15,14 @@ export const paradigmEntry = () => process.env.PARADIGM_ENTRY ?? new URL("../../
 const load = (e) => import(e.startsWith("file:") ? e : pathToFileURL(e).href);
 const importParadigm = () => load(paradigmEntry());
 
-/** client.api, or createApi(client) from paradigm-client/api (PARADIGM_API_ENTRY) since the api moved there. */
+/**
+ * createApi(client) from paradigm-client/api (PARADIGM_API_ENTRY, set by run.mjs when the tree has src/api), where
+ * the typed api moved; client.api (which now throws, naming createApi) only for a build from before the move.
+ */
 async function typedApi(client) {
-  if (client.api) return client.api;
-  const { createApi } = await load(process.env.PARADIGM_API_ENTRY ?? new URL("../../src/api/index.ts", import.meta.url).href);
+  const entry = process.env.PARADIGM_API_ENTRY;
+  if (!entry) return client.api;
+  const { createApi } = await load(entry);
   return createApi(client);
 }
 
