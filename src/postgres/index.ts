@@ -118,7 +118,11 @@ export interface PostgresQueueOptions {
    * @default {}
    */
   rateOptions?: Omit<RateOptions, "maxRetries" | "signal" | "retryUnknownDelivery"> | undefined;
-  /** Called once per item delivered, in the worker that delivered it. A throwing hook is re-thrown asynchronously. @default undefined */
+  /**
+   * Called once per item delivered, in the worker that delivered it, once that is recorded. A 200 that comes after the
+   * item's lease ended (reported to onError as LeaseExpired) records it as delivered and is reported here too.
+   * Hooks fire only for outcomes the table records. A throwing hook is re-thrown asynchronously. @default undefined
+   */
   onDelivered?: ((item: PostgresFeedback, result: RateResult) => void) | undefined;
   /** Called once per item held as failed or unknown (including a crashed worker's, in the process that reaps it). @default undefined */
   onError?: ((item: PostgresFeedback, error: PostgresStoredError) => void) | undefined;

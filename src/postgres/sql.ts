@@ -143,8 +143,11 @@ WHERE status = 'in_flight' AND claim = ANY($1::text[])`,
     // Settling touches only the claim it settles (its token): a row reaped meanwhile is never overwritten, and a settle
     // retried after its reply was lost never lands on a later claim of the same row.
     // $1 id, $2 claim token
+    // A late success also records the truth on this claim's row reaped meanwhile (LeaseExpired: unknown, or queued
+    // again by "resend" and not yet claimed), so it is neither held as unknown nor resent.
     delivered: `UPDATE ${T} SET status = 'delivered', delivered_at = now(), updated_at = now(), lease_until = NULL, error = NULL
-WHERE id = $1 AND status = 'in_flight' AND claim = $2`,
+WHERE id = $1 AND claim = $2
+  AND (status = 'in_flight' OR (status IN ('unknown', 'queued') AND error->>'name' = 'LeaseExpired'))`,
     // $1 id, $2 claim token, $3 delay ms, $4 error, $5 maybe delivered, $6 channel. Back to queued, and the pause
     // extended (never shortened) for every worker, in one statement.
     retry: `WITH r AS (

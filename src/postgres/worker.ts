@@ -189,9 +189,10 @@ export class Worker implements PostgresWorker {
     } catch (e) {
       error = e instanceof ParadigmError ? e : new ParadigmError(`rate() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, deliveryUnknown: true });
     }
+    // Hooks report what the table records: a settle that changed nothing (the row was reaped meanwhile, and the
+    // reaper reported it) or that never got through (the lease will decide) calls none.
     if (result) {
-      await this.#settle(sql.delivered, [item.id, token]);
-      call(() => o.onDelivered?.(item, result));
+      if (await this.#settle(sql.delivered, [item.id, token])) call(() => o.onDelivered?.(item, result));
       return;
     }
     const e = error as ParadigmError;
@@ -201,30 +202,30 @@ export class Worker implements PostgresWorker {
       const delay = retryDelayMs(item.attempts - 1, given, this.#s.maxRetryDelayMs);
       // Back to queued and the pause extended for every worker (one statement), then this worker rereads it.
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
-      await this.#settle(sql.retry, [item.id, token, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]);
-      call(() => o.onRetry?.(item, e, delay));
+      if (await this.#settle(sql.retry, [item.id, token, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]))
+        call(() => o.onRetry?.(item, e, delay));
       this.#nudge();
       return;
     }
     const stored = storedError(e, maybeDelivered);
-    await this.#settle(sql.held, [item.id, token, maybeDelivered ? "unknown" : "failed", JSON.stringify(stored)]);
-    call(() => o.onError?.(item, stored));
+    if (await this.#settle(sql.held, [item.id, token, maybeDelivered ? "unknown" : "failed", JSON.stringify(stored)])) call(() => o.onError?.(item, stored));
   }
 
   /**
-   * Records an outcome, retrying a failed write twice. If it still fails, the row stays in flight under this
+   * Records an outcome (true when it changed the row), retrying a failed write twice. If it still fails, the row stays in flight under this
    * worker's lease, and when the lease ends it is held as unknown (or resent, onExpiredLease "resend"): never
    * lost, never resent silently. Runs even while stopping: stop() records the outcomes of requests in flight.
    */
-  async #settle(text: string, values: unknown[]): Promise<void> {
+  async #settle(text: string, values: unknown[]): Promise<boolean> {
     for (let i = 0; ; i++) {
       try {
-        await this.#s.pool.query(text, values);
-        return;
+        const r = await this.#s.pool.query(text, values);
+        // The retry statement SELECTs its count; the others are plain UPDATEs.
+        return Number(r.rows[0]?.n ?? r.rowCount ?? 0) > 0;
       } catch (e) {
         call(() => this.#s.options.onDatabaseError?.(e));
         const wait = SETTLE_DELAYS_MS[i];
-        if (wait === undefined) return;
+        if (wait === undefined) return false;
         await sleep(wait);
       }
     }
