@@ -187,7 +187,8 @@ WHERE status IN ('failed', 'unknown') ORDER BY t.id LIMIT $1`,
   WHERE status = ANY($1::text[]) AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[])) RETURNING id
 )
 SELECT n, CASE WHEN n > 0 THEN pg_notify($3, '') END FROM (SELECT count(*)::int AS n FROM r) s`,
-    busy: `SELECT EXISTS (SELECT 1 FROM ${T} WHERE status IN ('queued', 'in_flight')) AS busy`,
+    // Two EXISTS, one per partial index (claim, lease): "status IN (…)" matches neither, and scans every delivered row.
+    busy: `SELECT EXISTS (SELECT 1 FROM ${T} WHERE status = 'queued') OR EXISTS (SELECT 1 FROM ${T} WHERE status = 'in_flight') AS busy`,
     listen: `LISTEN "${n.channel}"`,
     unlisten: `UNLISTEN "${n.channel}"`,
   };
