@@ -25,6 +25,9 @@ export interface PostgresQueryable {
 export interface PostgresListenClient extends PostgresQueryable {
   on(event: "notification", listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Removes a listener before release() (pg's clients are EventEmitters). Optional: without it, listeners stay. */
+  removeListener?(event: "notification", listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
+  removeListener?(event: "error", listener: (error: Error) => void): unknown;
   release(error?: Error | boolean): void;
 }
 

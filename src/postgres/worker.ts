@@ -48,6 +48,8 @@ export class Worker implements PostgresWorker {
   /** Local estimate of the queue-wide pause's end: NOTIFYs before it are ignored (nothing can be claimed). */
   #pausedUntil = 0;
   #listen: PostgresListenClient | undefined;
+  /** Removes this worker's listeners from the LISTEN connection. */
+  #unlistenHandlers: (() => void) | undefined;
   #nextListen = 0;
   #reapTimer: ReturnType<typeof setInterval> | undefined;
   /** Tokens of claims whose reply was lost, until their lease would end (then the reaper decides). */
@@ -266,22 +268,35 @@ export class Worker implements PostgresWorker {
     try {
       c = await this.#s.pool.connect();
       const client = c;
-      client.on("notification", (m) => {
+      const onNotification = (m: { channel: string }) => {
         if (m.channel === this.#s.names.channel && Date.now() >= this.#pausedUntil) this.#nudge();
-      });
-      client.on("error", (e) => {
+      };
+      const onError = (e: Error) => {
         call(() => this.#s.options.onDatabaseError?.(e));
         if (this.#listen === client) {
           this.#listen = undefined;
-          client.release(e);
+          this.#release(client, e);
         }
-      });
+      };
+      client.on("notification", onNotification);
+      client.on("error", onError);
+      this.#unlistenHandlers = () => {
+        client.removeListener?.("notification", onNotification);
+        client.removeListener?.("error", onError);
+      };
       await client.query(this.#s.sql.listen);
       this.#listen = client;
     } catch (e) {
-      c?.release(e as Error);
+      if (c) this.#release(c, e as Error);
       call(() => this.#s.options.onDatabaseError?.(e));
     }
+  }
+
+  /** Gives the LISTEN connection back without this worker's listeners: a pooled connection outlives its worker. */
+  #release(c: PostgresListenClient, e?: Error): void {
+    this.#unlistenHandlers?.();
+    this.#unlistenHandlers = undefined;
+    c.release(e);
   }
 
   async #listenStop(): Promise<void> {
@@ -290,9 +305,9 @@ export class Worker implements PostgresWorker {
     if (!c) return;
     try {
       await c.query(this.#s.sql.unlisten);
-      c.release();
+      this.#release(c);
     } catch (e) {
-      c.release(e as Error);
+      this.#release(c, e as Error);
     }
   }
 }
