@@ -1,6 +1,7 @@
 -- paradigm-client/postgres: the feedback outbox for table paradigm_feedback_outbox (schema version 2).
 -- Written by postgresQueueSql({ table: "paradigm_feedback_outbox" }); `paradigm-client postgres-migrate --print --table NAME` prints it
--- for another name. Idempotent: running it again changes nothing.
+-- for another name. Idempotent: running it again changes nothing. Run it in ONE transaction (psql -1 -f FILE, or your
+-- migration tool's): the advisory lock below lasts to the transaction's end, so only then are concurrent runs safe.
 SELECT pg_advisory_xact_lock(hashtext('paradigm-client/postgres:paradigm_feedback_outbox'));
 
 CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox" (

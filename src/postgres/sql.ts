@@ -56,15 +56,17 @@ export function tableNames(name: unknown = DEFAULT_TABLE): TableNames {
 
 /**
  * The migration for `table` (default "paradigm_feedback_outbox"): the outbox table, its partial indexes and the
- * pause table. Idempotent (IF NOT EXISTS) and serialized by an advisory lock, so concurrent runs are safe. It has
- * no BEGIN/COMMIT of its own: sent as one query, PostgreSQL runs it in one transaction; in a migration tool, it
- * runs in the tool's.
+ * pause table. Idempotent (IF NOT EXISTS) and serialized by a transaction-level advisory lock, so concurrent runs
+ * are safe when each runs in one transaction. It has no BEGIN/COMMIT of its own (so it can run inside a migration
+ * tool's transaction, or a caller's): sent as one query, PostgreSQL runs it in one transaction; with psql, use -1
+ * (statement by statement, the lock would end with its own statement).
  */
 export function postgresQueueSql(options: { table?: string | undefined } = {}): string {
   const n = tableNames(options.table ?? DEFAULT_TABLE);
   return `-- paradigm-client/postgres: the feedback outbox for table ${n.name} (schema version 2).
 -- Written by postgresQueueSql({ table: "${n.name}" }); \`paradigm-client postgres-migrate --print --table NAME\` prints it
--- for another name. Idempotent: running it again changes nothing.
+-- for another name. Idempotent: running it again changes nothing. Run it in ONE transaction (psql -1 -f FILE, or your
+-- migration tool's): the advisory lock below lasts to the transaction's end, so only then are concurrent runs safe.
 SELECT pg_advisory_xact_lock(hashtext('${n.lockKey}'));
 
 CREATE TABLE IF NOT EXISTS ${n.table} (

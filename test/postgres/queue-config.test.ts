@@ -1,7 +1,11 @@
 // What createPostgresQueue, enqueue and the migration refuse or accept: validation before anything is written, table
 // names as SQL identifiers, the lease against the request timeout, an idempotent migration and its shipped file.
-import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { ParadigmConfigError, ParadigmValidationError } from "../../src/core/errors.ts";
 import { createPostgresQueue, migratePostgresQueue, postgresQueueSql } from "../../src/postgres/index.ts";
@@ -136,6 +140,19 @@ describe("migration", () => {
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = $1 AND column_name = 'claim'", [table]);
     expect(rows[0].n).toBe(1);
     expect(await rowCount(table)).toBe(1);
+  });
+
+  it("the SQL file says to run it in one transaction, and 8 concurrent `psql -1 -f` runs of it all succeed", async () => {
+    const shipped = readFileSync(new URL("../../sql/postgres-outbox.sql", import.meta.url), "utf8");
+    expect(shipped).toMatch(/Run it in ONE transaction \(psql -1 -f FILE/);
+    const table = freshTable();
+    const file = join(mkdtempSync(join(tmpdir(), "pg-outbox-")), "outbox.sql");
+    writeFileSync(file, postgresQueueSql({ table }));
+    const run = () => promisify(execFile)("psql", [inject("pgUrl"), "-1", "-q", "-v", "ON_ERROR_STOP=1", "-f", file]);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, run));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ($1, $2)", [table, `${table}_pause`]);
+    expect(rows[0].n).toBe(2);
   });
 
   it("ships sql/postgres-outbox.sql, equal to postgresQueueSql() (regenerate: paradigm-client postgres-migrate --print > sql/postgres-outbox.sql)", () => {
