@@ -14,14 +14,18 @@ import type { Settings } from "./queue.ts";
 /** A lost LISTEN connection is re-opened at most this often; polling covers the gap. */
 const RELISTEN_MS = 5000;
 
-/** Errors a database call may recover from by waiting: lost connections, failover, too many clients, serialization. */
+/** Errors a database call may recover from by waiting: lost connections, failover, too many clients, serialization, timeouts. */
 export function isTransient(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string") {
-    if (code.startsWith("08") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].includes(code)) return true;
+    // 57014: a statement_timeout (or a cancel) ended the query; it is retried like a lost connection.
+    if (code.startsWith("08") || ["57P01", "57P02", "57P03", "57014", "53300", "40001", "40P01"].includes(code)) return true;
     if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code)) return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|connection error|Client was closed/i.test(String((e as Error)?.message));
+  // "Query read timeout": pg's query_timeout, which guards a worker against a database that stops answering.
+  return /Connection terminated|timeout exceeded when trying to connect|connection error|Client was closed|Query read timeout/i.test(
+    String((e as Error)?.message),
+  );
 }
 
 export const storedError = (e: ParadigmError, deliveryUnknown: boolean): PostgresStoredError => ({

@@ -1,8 +1,8 @@
 // A worker's life cycle on a pool: the LISTEN connection goes back to the pool as it was taken.
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
-import { createPostgresQueue } from "../../src/postgres/index.ts";
-import { migrated, newPool } from "./queue-setup.ts";
+import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
+import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -32,6 +32,39 @@ describe("worker life cycle", () => {
     } finally {
       process.off("warning", onWarning);
       await small.end();
+    }
+  });
+
+  it("waits out pg's query_timeout (Query read timeout) and a statement_timeout (57014) instead of dying", async () => {
+    const table = await migrated(pool);
+    const server = await startScriptedServer(() => ({ status: 200 }));
+    const errors = [new Error("Query read timeout"), Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })];
+    const seen: unknown[] = [];
+    const slow: PostgresPool = {
+      query: (text, values) => {
+        const e = text.includes("FOR UPDATE SKIP LOCKED") ? errors.shift() : undefined;
+        return e ? Promise.reject(e) : pool.query(text, values);
+      },
+      connect: () => pool.connect() as never,
+    };
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+      pool: slow,
+      table,
+      onDatabaseError: (e) => seen.push((e as Error).message),
+    });
+    await outbox.enqueue(1, "x", { flag: true });
+    const worker = outbox.work({ pollMs: 20 });
+    let died: unknown;
+    worker.done.catch((e) => {
+      died = e;
+    });
+    try {
+      await until(async () => died !== undefined || (await outbox.counts()).delivered === 1, 5000, "delivery");
+      expect(died).toBeUndefined();
+      expect(seen).toEqual(["Query read timeout", "canceling statement due to statement timeout"]);
+    } finally {
+      await worker.stop().catch(() => undefined);
+      await server.close();
     }
   });
 });
