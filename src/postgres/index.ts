@@ -82,7 +82,9 @@ export interface PostgresQueueOptions {
   pool: PostgresPool;
   /**
    * The outbox table, `name` or `schema.name` (letters, digits, _); its pause table is `<name>_pause`. Quoted as
-   * given, so case matters. Create both with migratePostgresQueue() or sql/postgres-outbox.sql.
+   * given, so case matters; a name ending in `_pause` is refused. Spell it the same in every process: the NOTIFY
+   * channel comes from the name as given (`public.x` and `x` wake different workers). Create both with
+   * migratePostgresQueue() or sql/postgres-outbox.sql.
    * @default "paradigm_feedback_outbox"
    */
   table?: string | undefined;

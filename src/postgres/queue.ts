@@ -132,8 +132,12 @@ export class PostgresQueue implements PostgresFeedbackQueue {
 
   async retryFailed(options: { ids?: readonly string[] | undefined; includeUnknown?: boolean | undefined } = {}): Promise<number> {
     const ids = options.ids;
-    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && /^\d+$/.test(id))))
-      throw new ParadigmValidationError([{ path: "$.ids", message: "must be an array of item ids (the strings enqueue() and failed() return)" }]);
+    // Checked here, as the bigint the column is: out of range, PostgreSQL would fail the query instead.
+    const isId = (id: unknown) => typeof id === "string" && /^\d{1,19}$/.test(id) && BigInt(id) <= 9223372036854775807n;
+    if (ids !== undefined && (!Array.isArray(ids) || !ids.every(isId)))
+      throw new ParadigmValidationError([
+        { path: "$.ids", message: "must be an array of item ids (the decimal strings enqueue() and failed() return, within bigint's range)" },
+      ]);
     const statuses = options.includeUnknown === true ? ["failed", "unknown"] : ["failed"];
     const { rows } = await this.#s.pool.query(this.#s.sql.retryFailed, [statuses, ids ?? null, this.#s.names.channel]);
     return Number(rows[0]?.n ?? 0);

@@ -36,6 +36,9 @@ export function tableNames(name: unknown = DEFAULT_TABLE): TableNames {
       `table must be an SQL identifier, optionally schema-qualified (letters, digits and _, not starting with a digit, at most 48 characters each: "outbox" or "app.outbox"); got ${JSON.stringify(name)}`,
     );
   }
+  // "x_pause" would be the pause table of an outbox named "x": two queues sharing one table.
+  if (/_pause$/i.test(parts[parts.length - 1] as string))
+    throw new ParadigmConfigError(`table must not end with "_pause" (the suffix of an outbox's pause table); got ${JSON.stringify(name)}`);
   const q = (p: string) => `"${p}"`;
   const base = parts[parts.length - 1] as string;
   const schema = parts.length === 2 ? `${q(parts[0] as string)}.` : "";

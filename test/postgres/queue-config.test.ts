@@ -81,9 +81,20 @@ describe("enqueue validation", () => {
 });
 
 describe("options", () => {
-  it.each(["x; DROP TABLE users", "1abc", "a.b.c", "", "a-b", 'x"y', "a".repeat(49), " t"])("refuses the table name %j with ParadigmConfigError", (table) => {
-    expect(() => createPostgresQueue(client, { pool, table })).toThrow(ParadigmConfigError);
-    expect(() => postgresQueueSql({ table })).toThrow(ParadigmConfigError);
+  it.each(["x; DROP TABLE users", "1abc", "a.b.c", "", "a-b", 'x"y', "a".repeat(49), " t", "x_pause", "app.Outbox_PAUSE"])(
+    "refuses the table name %j with ParadigmConfigError",
+    (table) => {
+      expect(() => createPostgresQueue(client, { pool, table })).toThrow(ParadigmConfigError);
+      expect(() => postgresQueueSql({ table })).toThrow(ParadigmConfigError);
+    },
+  );
+
+  it("retryFailed() refuses ids that are not decimal strings within bigint's range, before querying", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(client, { pool, table });
+    for (const ids of [["99999999999999999999"], ["9223372036854775808"], ["-1"], ["1.5"], [""], [" 1"]])
+      await expect(outbox.retryFailed({ ids })).rejects.toBeInstanceOf(ParadigmValidationError);
+    expect(await outbox.retryFailed({ ids: ["9223372036854775807", "1"] })).toBe(0);
   });
 
   it("accepts a schema-qualified table and creates it there", async () => {
