@@ -162,7 +162,10 @@ export interface PostgresWorkerOptions {
 
 export interface PostgresWorker {
   readonly id: string;
-  /** Stops claiming, waits for the requests in flight and records their outcomes, releases its connection. */
+  /**
+   * Stops claiming, waits for the requests in flight and records their outcomes, releases its connection. A claim the
+   * database has not answered yet is not waited for: rows it takes when it answers are given back to the queue.
+   */
   stop(): Promise<void>;
   /** Settles when the worker stops: resolves after stop(), rejects on a database error it cannot retry (e.g. no table). */
   readonly done: Promise<void>;

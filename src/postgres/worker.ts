@@ -11,6 +11,8 @@ import type { PostgresListenClient, PostgresStoredError, PostgresWorker, Postgre
 import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
 import type { Settings } from "./queue.ts";
 
+const STOPPED = Symbol("stopped");
+
 /** A lost LISTEN connection is re-opened at most this often; polling covers the gap. */
 const RELISTEN_MS = 5000;
 
@@ -45,6 +47,11 @@ export class Worker implements PostgresWorker {
   readonly #reapEveryMs: number;
   readonly #reap: () => Promise<number>;
   #stopping = false;
+  #signalStop: () => void = () => undefined;
+  /** Resolves on stop(): a claim or idle query the database has not answered is not waited for. */
+  readonly #stopSignal = new Promise<typeof STOPPED>((resolve) => {
+    this.#signalStop = () => resolve(STOPPED);
+  });
   #active = new Set<Promise<void>>();
   #wakeUp: (() => void) | undefined;
   /** Set by a wake-up that came while the loop was not waiting (e.g. a NOTIFY during a query): its next wait returns at once. */
@@ -76,6 +83,7 @@ export class Worker implements PostgresWorker {
 
   stop(): Promise<void> {
     this.#stopping = true;
+    this.#signalStop();
     this.#wakeUp?.();
     return this.done;
   }
@@ -101,7 +109,15 @@ export class Worker implements PostgresWorker {
           token = randomBytes(9).toString("base64url");
           const claimed = token;
           try {
-            return await this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, claimed]);
+            const q = this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, claimed]);
+            const r = await Promise.race([q, this.#stopSignal]);
+            if (r !== STOPPED) return r;
+            // Stopped before the database answered: rows it claims when it does are given back, never started (best
+            // effort: if the pool has ended by then, their lease decides).
+            q.then((late) => (late.rows.length > 0 ? this.#s.pool.query(this.#s.sql.requeueLost, [[claimed]]) : undefined)).catch((e) =>
+              call(() => this.#s.options.onDatabaseError?.(e)),
+            );
+            return undefined;
           } catch (e) {
             // The claim may have committed with its reply lost: its rows would sit in flight, never sent, until the
             // lease ends and they are held as unknown. Requeued before the next claim (and by the reap timer).
@@ -129,7 +145,12 @@ export class Worker implements PostgresWorker {
   /** Waits for work: the pause's end, the next retry's time, a NOTIFY, a retry settled here, or pollMs. */
   async #idle(): Promise<void> {
     if (!this.#listen && Date.now() >= this.#nextListen) await this.#listenStart();
-    const due = await this.#retrying(() => this.#s.pool.query(this.#s.sql.nextDue));
+    const due = await this.#retrying(async () => {
+      const q = this.#s.pool.query(this.#s.sql.nextDue);
+      q.catch(() => undefined); // awaited below unless stop() came first; then its failure no longer matters
+      const r = await Promise.race([q, this.#stopSignal]);
+      return r === STOPPED ? undefined : r;
+    });
     if (!due) return;
     const pauseMs = Number(due.rows[0]?.pause_ms ?? 0);
     const dueMs = due.rows[0]?.due_ms;

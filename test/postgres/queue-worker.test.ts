@@ -67,4 +67,41 @@ describe("worker life cycle", () => {
       await server.close();
     }
   });
+
+  it("stop() does not wait for a claim the database has not answered; rows that claim took when it answers late are requeued", async () => {
+    const table = await migrated(pool);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let claims = 0;
+    let lateRows = -1;
+    // The 2nd claim gets no answer until `release()` (an unresponsive database); then it runs, and takes the row.
+    const stalling: PostgresPool = {
+      query: async (text, values) => {
+        if (text.includes("FOR UPDATE SKIP LOCKED") && ++claims === 2) {
+          await held;
+          const late = await pool.query(text, values);
+          lateRows = late.rows.length;
+          return late;
+        }
+        return pool.query(text, values);
+      },
+      connect: () => pool.connect() as never,
+    };
+    const outbox = createPostgresQueue(client, { pool: stalling, table });
+    const worker = outbox.work({ pollMs: 20 });
+    await until(() => claims === 2, 5000, "the stalled claim");
+    await outbox.enqueue(1, "late", { flag: true });
+    const stopped = await Promise.race([worker.stop().then(() => "stopped"), new Promise((r) => setTimeout(() => r("still waiting"), 1000))]);
+    release();
+    expect(stopped).toBe("stopped");
+    // The late answer claimed the row; the stopped worker gives it back, never starting it.
+    await until(() => lateRows >= 0, 5000, "the late answer");
+    expect(lateRows).toBe(1);
+    await until(async () => (await outbox.counts()).inFlight === 0, 5000, "the row requeued");
+    expect(await outbox.counts()).toMatchObject({ queued: 1, inFlight: 0 });
+    const { rows } = await pool.query(`SELECT attempts FROM "${table}"`);
+    expect(rows[0].attempts).toBe(0); // never started
+  });
 });
