@@ -112,6 +112,27 @@ async function connect(io: Io): Promise<PgClient> {
   return db;
 }
 
+/**
+ * What to do about a database error that is the caller's setup, by SQLSTATE (never by message text, which the
+ * server's lc_messages translates); undefined for anything else.
+ */
+function configHint(code: unknown, command: PostgresCommand, table: string): string | undefined {
+  switch (code) {
+    case "3F000": // invalid_schema_name
+      return `create the schema first (CREATE SCHEMA ${table.split(".")[0]}), then run postgres-migrate`;
+    case "42P01": // undefined_table
+      return `create the outbox first: paradigm-client postgres-migrate --table ${table}`;
+    case "42703": // undefined_column
+      return `${table} is not a paradigm-client outbox (a table of that name exists with other columns): pick another --table`;
+    case "42501": // insufficient_privilege
+      return command === "postgres-migrate"
+        ? "this role may not create the tables there: run postgres-migrate as a role that may (or grant CREATE on the schema)"
+        : `this role may not read ${table}: grant it SELECT on the table and its _pause table`;
+    default:
+      return undefined;
+  }
+}
+
 /** Runs a postgres-* command with parsed flags; resolves with an exit code. ParadigmConfigError means exit 3 (caller's). */
 export async function runPostgresCommand(
   command: PostgresCommand,
@@ -157,7 +178,11 @@ export async function runPostgresCommand(
     }
     return codes.ok;
   } catch (e) {
-    io.stderr(`paradigm-client ${command}: ${clean((e as Error)?.message ?? String(e), io.env)}\n`);
+    const message = clean((e as Error)?.message ?? String(e), io.env);
+    const hint = configHint((e as { code?: unknown })?.code, command, table);
+    // The caller's setup (schema, table, privileges), not a bug: exit 3 with what to do.
+    if (hint) throw new ParadigmConfigError(`${command}: ${message}: ${hint}`);
+    io.stderr(`paradigm-client ${command}: ${message}\n`);
     return codes.error;
   } finally {
     await db.end().catch(() => undefined);

@@ -66,9 +66,9 @@ describe("paradigm-client postgres-status", () => {
     expect(text.stdout).toMatch(new RegExp(`^${table}: 2 queued, 0 in flight, 0 delivered, 0 failed, 0 unknown\\noldest queued: `));
   });
 
-  it("a table that does not exist is exit 1 with the database's words", async () => {
+  it("a table that does not exist is exit 3 (configuration) with the database's words", async () => {
     const r = await runMain(["postgres-status", "--table", freshTable()], { DATABASE_URL: inject("pgUrl") });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not exist/);
   });
 });
