@@ -127,8 +127,10 @@ describe("worker processes sharing one outbox", () => {
         baseUrl: server.url,
         concurrency: 8,
         pollMs: 100,
-        timeoutMs: 1_000,
-        leaseMs: 6_000,
+        // Far above the server's 20 ms even on a loaded machine, so the only ambiguity left is the kill's; the lease is
+        // the shortest allowed (timeout + 5 s), so the dead worker's rows are reaped soon.
+        timeoutMs: 3_000,
+        leaseMs: 8_000,
         onExpiredLease: mode,
       };
       await enqueueAll(outbox, N, 1_000);
