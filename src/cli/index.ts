@@ -35,7 +35,7 @@ export const EXIT = {
   ],
   config: [
     3,
-    "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use, postgres-*: no pg package, bad --table or database unreachable; nothing was sent",
+    "configuration error: no API key, unusable base URL, plain http without --allow-insecure-http, mock port in use, postgres-*: no pg package, bad --table, database unreachable, schema or table missing, table not an outbox, permission denied; nothing was sent",
   ],
   notDelivered: [4, "something was not delivered: rejected by validation (nothing sent) or refused/failed at the API"],
   unknown: [5, "delivery unknown for some rating (and nothing in class 4): the server may or may not have logged it"],

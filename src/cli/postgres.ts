@@ -16,13 +16,13 @@ const CONNECTION =
 export const POSTGRES_COMMANDS = {
   "postgres-migrate": {
     summary: "create the PostgreSQL outbox tables of paradigm-client/postgres (idempotent)",
-    usage: "paradigm-client postgres-migrate [--table NAME] [--print]",
+    usage: "paradigm-client postgres-migrate [--table NAME] [--print] [--json]",
     about: `Creates the outbox table, its indexes and its pause table if missing; running it again changes nothing.\n--print writes the SQL to stdout instead (for your own migration tool), without connecting.\n${CONNECTION}`,
     options: (): Record<string, Opt> => ({ table: TABLE, print: { type: "boolean", help: "print the migration SQL and exit (no connection)" } }),
   },
   "postgres-status": {
     summary: "counts of the PostgreSQL outbox: queued, in flight, delivered, failed, unknown",
-    usage: "paradigm-client postgres-status [--table NAME]",
+    usage: "paradigm-client postgres-status [--table NAME] [--json]",
     about: `Prints the outbox's rows per status, the oldest queued item's age and the queue-wide pause left.\n${CONNECTION}`,
     options: (): Record<string, Opt> => ({ table: TABLE }),
   },

@@ -1,6 +1,9 @@
 // `paradigm-client postgres-migrate` and `postgres-status` against the tier's PostgreSQL: SQL on stdout and logs on
 // stderr, exit codes, and the connection password never printed.
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { EXIT, helpText } from "../../src/cli/index.ts";
+import { POSTGRES_COMMANDS } from "../../src/cli/postgres.ts";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, postgresQueueSql } from "../../src/postgres/index.ts";
 import { runMain, spawnCli } from "../fixtures/spawn-cli.ts";
@@ -70,5 +73,21 @@ describe("paradigm-client postgres-status", () => {
     const r = await runMain(["postgres-status", "--table", freshTable()], { DATABASE_URL: inject("pgUrl") });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not exist/);
+  });
+});
+
+describe("postgres-* in --help and the README", () => {
+  it("the top-level usage line of each postgres-* command shows every flag it accepts", () => {
+    const usage = helpText().split("\n");
+    for (const [name, c] of Object.entries(POSTGRES_COMMANDS)) {
+      const line = usage.find((l) => l.startsWith(`  paradigm-client ${name} `));
+      for (const flag of [...Object.keys(c.options()), "json"]) expect(line, name).toContain(`--${flag}`);
+    }
+  });
+
+  it("the README's exit-code row 3 says what --help says (postgres-* cases included)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const row = readme.match(/^\| 3 +\| (.*?) +\|$/m)?.[1]?.replaceAll("`", "");
+    expect(row).toBe(EXIT.config[1]);
   });
 });
