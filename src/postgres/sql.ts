@@ -170,7 +170,7 @@ WHERE id = $1 AND status = 'in_flight' AND claim = $2`,
     // Held as unknown: the worker may have sent it before it died.
     reapHold: `UPDATE ${T} SET status = 'unknown', lease_until = NULL, updated_at = now(), maybe_delivered = true,
   error = jsonb_build_object('name', 'LeaseExpired', 'message',
-    'The lease of worker ' || coalesce(worker, '?') || ' ended with this item in flight (the worker crashed or hung): the server may or may not have logged it.',
+    'The lease of worker ' || coalesce(worker, '?') || ' ended with this item in flight (the worker stopped, crashed, or could not record the outcome): the server may or may not have logged it.',
     'deliveryUnknown', true)
 WHERE status = 'in_flight' AND lease_until < clock_timestamp()
 RETURNING id::text AS id, path, feedback, ref, attempts, error`,

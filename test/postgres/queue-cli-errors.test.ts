@@ -2,8 +2,10 @@
 // table, a table that is not an outbox, a role without the privilege. Exit 3 with a hint, mapped by SQLSTATE.
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { createParadigmClient } from "../../src/client/index.ts";
+import { createPostgresQueue } from "../../src/postgres/index.ts";
 import { runMain } from "../fixtures/spawn-cli.ts";
-import { freshTable, newPool } from "./queue-setup.ts";
+import { freshTable, migrated, newPool } from "./queue-setup.ts";
 
 const pool = newPool(2);
 const roles: string[] = [];
@@ -61,5 +63,23 @@ describe("postgres-* database errors that are configuration (exit 3)", () => {
     const migrate = await runMain(["postgres-migrate", "--table", `${schema}.outbox`], { DATABASE_URL: url.href });
     expect(migrate.code).toBe(3);
     expect(migrate.stderr).toMatch(/permission denied/);
+  });
+});
+
+describe("what an expired lease's item says (shown by failed() and onError)", () => {
+  it("does not claim the worker crashed: a live worker whose settle failed (database outage) loses its lease too", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: "http://127.0.0.1:9" }), { pool, table });
+    const { id } = await outbox.enqueue(1, "c1", { flag: true });
+    // As a live worker leaves it when its settle could not be written: in flight, lease over.
+    await pool.query(
+      `UPDATE ${table} SET status = 'in_flight', worker = 'live-worker-1', claim = 'c', lease_until = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+    expect(await outbox.reapExpired()).toBe(1);
+    const [f] = await outbox.failed();
+    expect(f?.error.message).toContain("live-worker-1");
+    expect(f?.error.message).not.toMatch(/crashed or hung/);
+    expect(f?.error.message).toMatch(/stopped, crashed, or could not record the outcome/);
   });
 });
