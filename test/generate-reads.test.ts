@@ -101,3 +101,11 @@ describe("Redocly's bundle, run beside the generator", () => {
     expect(readdirSync(r.tmp)).toEqual([]);
   }, 60_000);
 });
+
+describe("lint:spec's overlay check", () => {
+  it("reads nothing when there is no overlay (a parse and a deep copy of the spec saved on every lint)", async () => {
+    const { overlayProblems } = await import("../scripts/overlay-check.mjs");
+    // A vendored path that does not exist: any read of it would throw ENOENT.
+    expect(overlayProblems(ROOT, "openapi/no-such-spec.yaml", [])).toEqual([]);
+  });
+});
