@@ -96,7 +96,7 @@ export function createParadigmClient(options?: ParadigmClientOptions): ParadigmC
 }
 
 function movedApi(): never {
-  throw new ParadigmConfigError('client.api moved: use createApi(client) from "paradigm-client/api" (same methods, same types)');
+  throw new ParadigmConfigError("client.api moved: use createApi(client) from paradigm-client/api");
 }
 
 /** rate(): prepared and sent directly, without openapi-fetch's Request (most of its per-call cost). */
