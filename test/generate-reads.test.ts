@@ -104,7 +104,8 @@ describe("Redocly's bundle, run beside the generator", () => {
 
 describe("lint:spec's overlay check", () => {
   it("reads nothing when there is no overlay (a parse and a deep copy of the spec saved on every lint)", async () => {
-    const { overlayProblems } = await import("../scripts/overlay-check.mjs");
+    const script: string = "../scripts/overlay-check.mjs"; // plain JavaScript: typed here, not by a .d.ts
+    const { overlayProblems } = (await import(script)) as { overlayProblems(root: string, vendored: string, overlays: string[]): string[] };
     // A vendored path that does not exist: any read of it would throw ENOENT.
     expect(overlayProblems(ROOT, "openapi/no-such-spec.yaml", [])).toEqual([]);
   });
