@@ -1,7 +1,6 @@
 // Worker processes sharing one PostgreSQL outbox (issue 14): 4 processes × concurrency 8 against a server that refuses
 // a fifth of the requests with 429 or 503 + Retry-After; then one worker SIGKILLed mid-run. The app side (enqueue in
 // its own transactions) runs here, as a user's app would, while the workers deliver.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import pg from "pg";
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, migratePostgresQueue } from "../../src/postgres/index.ts";
 import { startCountingServer } from "../fixtures/counting-server.ts";
+import { type CliRun, spawnTs } from "../fixtures/spawn-cli.ts";
 
 const WORKER = join(import.meta.dirname, "..", "fixtures", "pg-worker.ts");
 let pool: pg.Pool;
@@ -19,26 +19,11 @@ beforeAll(() => {
 afterAll(() => pool.end());
 
 interface Worker {
-  child: ChildProcess;
+  run: CliRun;
   id: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
 }
 
-function startWorker(args: Record<string, unknown>): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(args)], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    err += d;
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, out, err })),
-  );
-  return { child, id: String(args.workerId), exit };
-}
+const startWorker = (args: Record<string, unknown>): Worker => ({ run: spawnTs(WORKER, [JSON.stringify(args)]), id: String(args.workerId) });
 
 /** Enqueues ratings 0..n-1 in the app's own transactions of `batch` items, as the README shows. */
 async function enqueueAll(outbox: ReturnType<typeof createPostgresQueue>, n: number, batch: number) {
@@ -78,10 +63,10 @@ describe("worker processes sharing one outbox", () => {
       await enqueueAll(outbox, N, 500);
       await outbox.drained({ pollMs: 100 });
       const secs = (Date.now() - t0) / 1000;
-      for (const w of workers) w.child.kill("SIGTERM");
-      const exits = await Promise.all(workers.map((w) => w.exit));
-      for (const e of exits) expect(e.code, e.err).toBe(0);
-      const reports = exits.map((e) => JSON.parse(e.out.trim().split("\n").at(-1) as string) as { workerId: string; delivered: number; retries: number });
+      for (const w of workers) w.run.kill("SIGTERM");
+      const exits = await Promise.all(workers.map((w) => w.run.done));
+      for (const e of exits) expect(e.code, e.stderr).toBe(0);
+      const reports = exits.map((e) => JSON.parse(e.stdout.trim().split("\n").at(-1) as string) as { workerId: string; delivered: number; retries: number });
       console.log(
         `4 workers × 8: ${N} items in ${secs.toFixed(1)} s; server refused ${server.refused[429]}×429 + ${server.refused[503]}×503; per worker ${reports.map((r) => `${r.workerId} ${r.delivered} (+${r.retries} retries)`).join(", ")}`,
       );
@@ -96,7 +81,7 @@ describe("worker processes sharing one outbox", () => {
       expect(server.unauthenticated).toBe(0);
       expect(await outbox.counts()).toMatchObject({ queued: 0, inFlight: 0, delivered: N, failed: 0, unknown: 0 });
     } finally {
-      for (const w of workers) w.child.kill("SIGKILL");
+      for (const w of workers) w.run.kill("SIGKILL");
       await server.close();
     }
   });
@@ -115,7 +100,7 @@ describe("worker processes sharing one outbox", () => {
         onAccept: (_, total) => {
           if (total === 1_000 && victim) {
             killedAt = total;
-            victim.child.kill("SIGKILL");
+            victim.run.kill("SIGKILL");
           }
         },
       });
@@ -138,11 +123,11 @@ describe("worker processes sharing one outbox", () => {
       victim = workers[1];
       try {
         await outbox.drained({ pollMs: 100 });
-        for (const w of workers) w.child.kill("SIGTERM");
-        const exits = await Promise.all(workers.map((w) => w.exit));
+        for (const w of workers) w.run.kill("SIGTERM");
+        const exits = await Promise.all(workers.map((w) => w.run.done));
         expect(killedAt).toBe(1_000);
         expect(exits[1]?.signal).toBe("SIGKILL");
-        for (const e of [exits[0], exits[2], exits[3]]) expect(e?.code, e?.err).toBe(0);
+        for (const e of [exits[0], exits[2], exits[3]]) expect(e?.code, e?.stderr).toBe(0);
 
         const s = await statuses(table);
         const rows = await pool.query(`SELECT id FROM "${table}"`);
@@ -172,7 +157,7 @@ describe("worker processes sharing one outbox", () => {
           expect(twice).toBeLessThanOrEqual(8);
         }
       } finally {
-        for (const w of workers) w.child.kill("SIGKILL");
+        for (const w of workers) w.run.kill("SIGKILL");
         await server.close();
       }
     },
