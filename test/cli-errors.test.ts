@@ -231,3 +231,37 @@ describe("the import summary", () => {
     expect(r.stdout).toMatch(/^Import of one\.csv: 1 row read in /);
   });
 });
+
+describe("--json keeps stdout machine-readable when the command cannot run", () => {
+  it.each([
+    [
+      "a missing API key",
+      ["rate", "--type", "3", "--completion", "c", "--flag", "true", "--json"],
+      { PARADIGM_API_KEY: undefined },
+      "config",
+      "ParadigmConfigError",
+    ],
+    [
+      "credentials in the base URL",
+      ["rate", "--type", "3", "--completion", "c", "--flag", "true", "--json"],
+      { PARADIGM_BASE_URL: "http://user:s3cret@example.com" },
+      "config",
+      "ParadigmConfigError",
+    ],
+    ["a usage error", ["rate", "3", "c", "--json"], {}, "usage", "UsageError"],
+  ] as const)("prints one JSON error object on stdout for %s, with the exit code, and nothing secret", async (_, argv, env, kind, name) => {
+    const r = await cli([...argv], env);
+    expect(r.code).toBe(exit(kind));
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ outcome: "error", error: name, exitCode: exit(kind), message: expect.any(String) });
+    expect(r.stdout).not.toContain("s3cret");
+    expect(r.stderr).toContain("paradigm-client:"); // the words for people stay on stderr
+  });
+
+  it("prints nothing on stdout for the same errors without --json", async () => {
+    const r = await cli(["rate", "--type", "3", "--completion", "c", "--flag", "true"], { PARADIGM_API_KEY: undefined });
+    expect(r.code).toBe(exit("config"));
+    expect(r.stdout).toBe("");
+  });
+});

@@ -485,19 +485,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (Object.hasOwn(POSTGRES_COMMANDS, command)) return await postgres(command as PostgresCommand, rest, io);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {
+    // With --json, stdout stays machine-readable: one error object beside the words on stderr.
+    const fail = (words: string, exit: number, name: string, message: string) => {
+      io.stderr(words);
+      if (rest.includes("--json")) io.stdout(`${JSON.stringify({ outcome: "error", error: name, exitCode: exit, message })}\n`);
+      return exit;
+    };
     if (e instanceof UsageError) {
       const topic = command && command in COMMANDS ? ` ${command}` : "";
-      io.stderr(`paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`);
-      return code("usage");
+      return fail(`paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`, code("usage"), "UsageError", e.message);
     }
-    if (e instanceof ParadigmConfigError) return say(io.stderr, `paradigm-client: ${e.message}\n`, code("config"));
-    if (e instanceof ParadigmImportError && e.kind === "busy") return say(io.stderr, `paradigm-client: ${e.message}\n`, code("busy"));
+    if (e instanceof ParadigmConfigError) return fail(`paradigm-client: ${e.message}\n`, code("config"), e.name, e.message);
+    if (e instanceof ParadigmImportError && e.kind === "busy") return fail(`paradigm-client: ${e.message}\n`, code("busy"), e.name, e.message);
     if (e instanceof ParadigmImportError) {
       const topic = command === "import" ? " import" : "";
-      return say(io.stderr, `paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`, code("usage"));
+      return fail(`paradigm-client: ${e.message}\nRun 'paradigm-client${topic} --help' for usage.\n`, code("usage"), e.name, e.message);
     }
-    io.stderr(`paradigm-client: ${e instanceof ParadigmError ? `${e.name}: ${e.message}` : ((e as Error)?.stack ?? String(e))}\n`);
-    return code("error");
+    const known = e instanceof ParadigmError;
+    const message = known ? e.message : String((e as Error)?.message ?? e);
+    return fail(
+      `paradigm-client: ${known ? `${e.name}: ${e.message}` : ((e as Error)?.stack ?? String(e))}\n`,
+      code("error"),
+      known ? e.name : "Error",
+      message,
+    );
   }
 }
 
