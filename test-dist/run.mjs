@@ -12,12 +12,14 @@
 //              reference server (test/reference-server), which stores it.
 //   handler:   paradigm-client/handler on every runtime above (Web Crypto + Fetch only): forwards to Prism, refuses a
 //              flipped token.
+//   postgres:  paradigm-client/postgres with pg, against a throwaway PostgreSQL cluster (test/fixtures/postgres.ts):
+//              the installed postgres-migrate bin, enqueue in committed and rolled-back transactions, a worker drains.
 // Prism is the package's own `paradigm-client/mock`, installed with its optional peers in the consumer project.
-// Usage: node test-dist/run.mjs [--only=esm-nodenext,bundler,cjs,node20,node22,node24,bun,deno,chromium]
+// Usage: node test-dist/run.mjs [--only=esm-nodenext,bundler,cjs,node20,node22,node24,bun,deno,chromium,postgres]
 // Expects a fresh dist/ (npm run build). Loopback only, apart from npm installing from its cache or registry.
 
 import { spawn } from "node:child_process";
-import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
@@ -495,6 +497,67 @@ async function feedbackBrowserCheck(work, prismUrl) {
   }
 }
 
+// --- paradigm-client/postgres against a throwaway PostgreSQL ------------------------------------------------------
+/** Debian's server binaries (/usr/lib/postgresql/<major>/bin/initdb): .ci/run installs them; without them, skip. */
+const hasPostgres = () =>
+  existsSync("/usr/lib/postgresql") && readdirSync("/usr/lib/postgresql").some((d) => existsSync(join("/usr/lib/postgresql", d, "bin", "initdb")));
+
+/** test-dist/postgres-cluster.ts in a child (tsx, from the repo): { url, stop() }; the cluster goes when its stdin closes. */
+async function startCluster() {
+  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "postgres-cluster.ts")], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => {
+    err += d;
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    child.stdin.end();
+    await exited;
+  };
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`PostgreSQL: no URL within 60 s\n${err}`)), 60_000);
+      child.stdout.on("data", (d) => {
+        out += d;
+        const line = out.split("\n").find((l) => l.startsWith("{"));
+        if (line) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line).url);
+        }
+      });
+      exited.then((code) => reject(new Error(`postgres-cluster.ts exited ${code}\n${err}`)));
+    });
+    return { url, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function postgresCheck(dir, pgInstall) {
+  await check("paradigm-client/postgres (installed, with pg): migrate bin, committed vs rolled-back enqueues, a worker drains", async () => {
+    if (!pgInstall) return "skipped: PostgreSQL not installed (no /usr/lib/postgresql/*/bin/initdb)";
+    const [installed, cluster] = await Promise.all([pgInstall, startCluster()]);
+    try {
+      if (installed.error) throw installed.error;
+      cpSync(join(HERE, "postgres", "outbox.mjs"), join(dir, "outbox.mjs"));
+      const env = childEnv({ DATABASE_URL: cluster.url });
+      const res = lastJson(await ok(process.execPath, ["outbox.mjs"], { cwd: dir, env, timeoutMs: 120_000 }));
+      assert(res.migrate?.migrated === true, `postgres-migrate --json printed ${JSON.stringify(res.migrate)}`);
+      const want = { queued: 0, inFlight: 0, delivered: 50, failed: 0, unknown: 0 };
+      assert(JSON.stringify(res.counts) === JSON.stringify(want), `counts() gave ${JSON.stringify(res.counts)}, expected ${JSON.stringify(want)}`);
+      assert(
+        res.requests === 50 && res.distinct === 50 && res.rolledBackSent === 0,
+        `the server got ${res.requests} requests (${res.distinct} distinct, ${res.rolledBackSent} from the rolled-back transaction), expected the 50 committed, once each`,
+      );
+      return JSON.stringify(res);
+    } finally {
+      await cluster.stop();
+    }
+  });
+}
+
 // --- main -------------------------------------------------------------------------------------------------------
 async function main() {
   assert(existsSync(join(ROOT, "dist", "index.mjs")), "dist/ is missing: run `npm run build` first");
@@ -541,6 +604,15 @@ async function main() {
       (ms) => ({ ms }),
       (error) => ({ error }),
     );
+    // pg (the optional peer) only where the postgres check runs: its own project, installing alongside the others.
+    const pgDir = join(work, "pg");
+    const pgInstall =
+      wanted("postgres") && hasPostgres()
+        ? install(pgDir, { "paradigm-client": `file:${tarball}`, pg: "8.23.1" }, { type: "module" }).then(
+            (ms) => ({ ms }),
+            (error) => ({ error }),
+          )
+        : undefined;
     await check("npm install the tarball alone (app project)", async () => {
       await install(app, { "paradigm-client": `file:${tarball}` }, { type: "module" });
       assert(!existsSync(join(app, "node_modules", "@stoplight")), "installing paradigm-client pulled in Prism: the peers must stay optional");
@@ -601,6 +673,7 @@ async function main() {
       if (wanted("chromium")) await browserCheck(app, prismUrl);
       if (wanted("chromium")) await feedbackBrowserCheck(app, prismUrl);
     }
+    if (wanted("postgres")) await postgresCheck(pgDir, pgInstall);
     const timings = await Promise.all(Object.entries(installs).map(async ([id, p]) => [id, await p]));
     console.log(
       `runtime installs: ${timings.map(([id, r]) => `${id} ${r.error ? "failed" : r.installed ? "installed" : "cached"} ${fmt(r.ms)}`).join(", ") || "none"}`,
