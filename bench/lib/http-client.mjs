@@ -2,24 +2,13 @@
 // against the loopback server. Prints one JSON line: req/s and client CPU µs per request for each mode.
 // Usage (run.mjs does this, pinned with taskset): node --import tsx bench/lib/http-client.mjs '<json config>'
 import { performance } from "node:perf_hooks";
-import { VARIANTS } from "./variants.mjs";
+import { pool, VARIANTS } from "./variants.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const send = await VARIANTS[cfg.variant]({ baseUrl: cfg.baseUrl });
 
 async function runSequential(n) {
   for (let i = 0; i < n; i++) await send();
-}
-
-async function runConcurrent(n, c) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await send();
-    }
-  };
-  await Promise.all(Array.from({ length: c }, worker));
 }
 
 async function timed(fn) {
@@ -34,8 +23,8 @@ async function timed(fn) {
 const out = { variant: cfg.variant, node: process.version, undici: process.versions.undici };
 for (const mode of cfg.modes) {
   if (mode.c === 1) await runSequential(mode.warm);
-  else await runConcurrent(mode.warm, mode.c);
-  const { ms, cpuUs } = await timed(() => (mode.c === 1 ? runSequential(mode.n) : runConcurrent(mode.n, mode.c)));
+  else await pool(send, mode.warm, mode.c);
+  const { ms, cpuUs } = await timed(() => (mode.c === 1 ? runSequential(mode.n) : pool(send, mode.n, mode.c)));
   out[mode.name] = { n: mode.n, c: mode.c, ms, rps: (mode.n / ms) * 1000, cpuUsPerReq: cpuUs / mode.n };
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);

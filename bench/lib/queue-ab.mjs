@@ -8,7 +8,7 @@
 // Usage: node bench/lib/queue-ab.mjs '{"mode":"stub","builds":[{"name":"…","index":"file:…","queue":"file:…"}],"batch":2000,"rounds":15,"c":16}'
 import { performance } from "node:perf_hooks";
 import { median } from "./stats.mjs";
-import { API_KEY, COMPLETION_ID, FEEDBACK, FEEDBACK_TYPE_ID } from "./variants.mjs";
+import { API_KEY, COMPLETION_ID, FEEDBACK, FEEDBACK_TYPE_ID, pool } from "./variants.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const c = cfg.c ?? 16;
@@ -18,23 +18,12 @@ if (cfg.mode === "stub") {
   globalThis.fetch = async () => prebuilt;
 }
 
-async function pool(send, n) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await send();
-    }
-  };
-  await Promise.all(Array.from({ length: c }, worker));
-}
-
 const rows = {};
 for (const b of cfg.builds) {
   const { createParadigmClient } = await import(b.index);
   const { createFeedbackQueue } = await import(b.queue);
   const client = createParadigmClient({ apiKey: API_KEY, baseUrl });
-  rows[`pool ${b.name}`] = (n) => pool(() => client.rate(FEEDBACK_TYPE_ID, COMPLETION_ID, FEEDBACK), n);
+  rows[`pool ${b.name}`] = (n) => pool(() => client.rate(FEEDBACK_TYPE_ID, COMPLETION_ID, FEEDBACK), n, c);
   // `extraMaxQueued`: more queue rows with a smaller maxQueued (diagnostic: what holding 1,000 items costs).
   for (const mq of [undefined, ...(cfg.extraMaxQueued ?? [])]) {
     rows[`queue ${b.name}${mq ? ` maxQueued=${mq}` : ""}`] = async (n) => {

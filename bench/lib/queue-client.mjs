@@ -3,21 +3,10 @@
 // Prints one JSON line. Usage (run.mjs does this, pinned): node --import tsx bench/lib/queue-client.mjs '<json>'
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { API_KEY, COMPLETION_ID, FEEDBACK, FEEDBACK_TYPE_ID, VARIANTS } from "./variants.mjs";
+import { API_KEY, COMPLETION_ID, FEEDBACK, FEEDBACK_TYPE_ID, pool, VARIANTS } from "./variants.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const load = (e) => import(e.startsWith("file:") ? e : pathToFileURL(e).href);
-
-async function pool(send, n, c) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await send();
-    }
-  };
-  await Promise.all(Array.from({ length: c }, worker));
-}
 
 let run;
 if (cfg.mode === "queue") {

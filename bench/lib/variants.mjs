@@ -9,6 +9,18 @@ export const COMPLETION_ID = "cmpl-0001";
 export const RATE_TEMPLATE = "/api/v2/rate/{feedback_type_id}/{completion_id}";
 export const API_KEY = "bench-key-0123456789";
 
+/** Calls `send` n times with `c` calls in flight: the hand-written Promise pool every concurrent row uses. */
+export async function pool(send, n, c) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      await send();
+    }
+  };
+  await Promise.all(Array.from({ length: c }, worker));
+}
+
 /** Where paradigm-client is imported from: PARADIGM_ENTRY (set by run.mjs), a built file or src/client/index.ts. */
 export const paradigmEntry = () => process.env.PARADIGM_ENTRY ?? new URL("../../src/client/index.ts", import.meta.url).href;
 
