@@ -51,7 +51,24 @@ export async function resolveParadigm(root, from = "auto") {
   const entryPoints = { index: join(root, "src", "client", "index.ts") };
   if (hasQueue) entryPoints.queue = srcQueue;
   if (hasApi) entryPoints.api = srcApi;
-  // One build with code splitting, so index and queue share one copy of the error classes (instanceof holds).
+  const built = await bundleEntries(entryPoints, outdir);
+  return {
+    from: "build",
+    index: built.index,
+    queue: built.queue,
+    api: built.api,
+    note: `a fresh esbuild bundle of src/ (bench/.work/build: ESM, unminified, dependencies external, no source maps)${
+      !existsSync(dist) ? "; dist/ does not exist" : statSync(dist).mtimeMs < srcTime ? "; dist/ was older than src/" : "; dist/ has no queue entry"
+    }`,
+  };
+}
+
+/**
+ * The bench's build of paradigm-client from source: esbuild, ESM, unminified, dependencies external, no source maps
+ * (what a package build ships). One build with code splitting, so the entries share one copy of the error classes
+ * (instanceof holds across them). `entryPoints` maps a name to a .ts file; returns each entry's file URL.
+ */
+export async function bundleEntries(entryPoints, outdir) {
   await build({
     entryPoints,
     outdir,
@@ -64,13 +81,5 @@ export async function resolveParadigm(root, from = "auto") {
     outExtension: { ".js": ".mjs" },
     logLevel: "error",
   });
-  return {
-    from: "build",
-    index: pathToFileURL(join(outdir, "index.mjs")).href,
-    queue: hasQueue ? pathToFileURL(join(outdir, "queue.mjs")).href : undefined,
-    api: hasApi ? pathToFileURL(join(outdir, "api.mjs")).href : undefined,
-    note: `a fresh esbuild bundle of src/ (bench/.work/build: ESM, unminified, dependencies external, no source maps)${
-      !existsSync(dist) ? "; dist/ does not exist" : statSync(dist).mtimeMs < srcTime ? "; dist/ was older than src/" : "; dist/ has no queue entry"
-    }`,
-  };
+  return Object.fromEntries(Object.keys(entryPoints).map((name) => [name, pathToFileURL(join(outdir, `${name}.mjs`)).href]));
 }

@@ -6,8 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { bundleEntries } from "./paradigm-entry.mjs";
 
 async function variant(root, work, name, patches) {
   const dir = join(work, "proposals", name);
@@ -23,18 +22,8 @@ async function variant(root, work, name, patches) {
       if (q.status !== 0) return { name, stale: `${p.split("/").pop()} does not apply to src/: ${(r.stderr || q.stdout).trim().split("\n")[0]}` };
     }
   }
-  await build({
-    entryPoints: { index: join(dir, "src", "client", "index.ts") },
-    outdir: join(dir, "build"),
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "es2022",
-    packages: "external",
-    outExtension: { ".js": ".mjs" },
-    logLevel: "error",
-  });
-  return { name, entry: pathToFileURL(join(dir, "build", "index.mjs")).href };
+  const { index } = await bundleEntries({ index: join(dir, "src", "client", "index.ts") }, join(dir, "build"));
+  return { name, entry: index };
 }
 
 /** Returns { builds, stale } : builds is [{ name, entry }], the unpatched one first. */

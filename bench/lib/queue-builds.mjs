@@ -6,23 +6,9 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { bundleEntries } from "./paradigm-entry.mjs";
 
-async function bundle(dir) {
-  await build({
-    entryPoints: { index: join(dir, "src", "client", "index.ts"), queue: join(dir, "src", "queue", "index.ts") },
-    outdir: join(dir, "build"),
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "es2022",
-    packages: "external",
-    outExtension: { ".js": ".mjs" },
-    logLevel: "error",
-  });
-  return { index: pathToFileURL(join(dir, "build", "index.mjs")).href, queue: pathToFileURL(join(dir, "build", "queue.mjs")).href };
-}
+const bundle = (dir) => bundleEntries({ index: join(dir, "src", "client", "index.ts"), queue: join(dir, "src", "queue", "index.ts") }, join(dir, "build"));
 
 /** Returns [{ name, index, queue }]: "working tree", then, with `rev`, "queue at <rev>". */
 export async function queueBuilds(root, work, rev) {
