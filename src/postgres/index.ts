@@ -202,7 +202,10 @@ export interface PostgresFeedbackQueue {
    * `includeUnknown` (those may then be logged twice); only `ids` when given. Returns the number requeued.
    */
   retryFailed(options?: { ids?: readonly string[] | undefined; includeUnknown?: boolean | undefined }): Promise<number>;
-  /** Resolves when no row is queued or in flight (checked every `pollMs`, default 250); rejects with the signal's reason. */
+  /**
+   * Resolves when no row is queued or in flight (checked every `pollMs`, default 250) and this object's own workers
+   * have run the hooks of what they settled; other processes' hooks may still be running. Rejects with the signal's reason.
+   */
   drained(options?: { signal?: AbortSignal | undefined; pollMs?: number | undefined }): Promise<void>;
   /** Ends expired leases (crashed or hung workers): held as unknown, or queued again with onExpiredLease "resend". Workers run it too. Returns the rows changed. */
   reapExpired(): Promise<number>;

@@ -43,6 +43,8 @@ export interface Settings {
   onExpiredLease: "hold" | "resend";
   timeoutMs: number;
   options: PostgresQueueOptions;
+  /** Deliveries under way in this queue object's workers, until their settle and hook have run (drained() waits). */
+  deliveries: Set<Promise<void>>;
 }
 
 export class PostgresQueue implements PostgresFeedbackQueue {
@@ -72,6 +74,7 @@ export class PostgresQueue implements PostgresFeedbackQueue {
       onExpiredLease: oneOf("onExpiredLease", o.onExpiredLease, "hold", ["hold", "resend"]),
       timeoutMs,
       options: o,
+      deliveries: new Set(),
     };
   }
 
@@ -148,7 +151,12 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     for (;;) {
       options.signal?.throwIfAborted();
       const { rows } = await this.#s.pool.query(this.#s.sql.busy);
-      if (rows[0]?.busy !== true) return;
+      if (rows[0]?.busy !== true) {
+        // The table can show a row delivered before the worker that settled it has its reply and runs its hook:
+        // wait for this object's own deliveries, so a caller sees their onDelivered/onError calls done.
+        await Promise.allSettled([...this.#s.deliveries]);
+        return;
+      }
       await sleep(pollMs, options.signal);
     }
   }

@@ -198,8 +198,12 @@ export class Worker implements PostgresWorker {
   }
 
   #start(r: Record<string, unknown>, token: string): void {
-    const p: Promise<void> = this.#deliver(r, token).finally(() => this.#active.delete(p));
+    const p: Promise<void> = this.#deliver(r, token).finally(() => {
+      this.#active.delete(p);
+      this.#s.deliveries.delete(p);
+    });
     this.#active.add(p);
+    this.#s.deliveries.add(p);
   }
 
   async #deliver(r: Record<string, unknown>, token: string): Promise<void> {

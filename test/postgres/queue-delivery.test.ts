@@ -267,6 +267,36 @@ describe("delivery semantics", () => {
     }
   });
 
+  it("drained() resolves only after this queue's own workers ran the hooks of the rows they settled", async () => {
+    const table = await migrated(pool);
+    const server = await startCountingServer();
+    // The settle commits, then its reply comes 300 ms late: drained() sees the row delivered before the worker's
+    // hook could run, as happens now and then when the poll's reply overtakes the settle's.
+    const slowSettles = {
+      query: async (text: string, values?: unknown[]) => {
+        const r = await pool.query(text, values);
+        if (text.includes("SET status = 'delivered'")) await new Promise((w) => setTimeout(w, 300));
+        return r;
+      },
+      connect: () => pool.connect(),
+    };
+    const delivered: string[] = [];
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+      pool: slowSettles,
+      table,
+      onDelivered: (item) => delivered.push(String(item.completionId)),
+    });
+    const worker = outbox.work({ pollMs: 20 });
+    try {
+      for (const c of ["a", "b", "c"]) await outbox.enqueue(1, c, { flag: true });
+      await outbox.drained({ pollMs: 10 });
+      expect(delivered.sort()).toEqual(["a", "b", "c"]);
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  });
+
   it("a pool of one connection still delivers: the worker polls rather than hold the only connection for LISTEN", async () => {
     const single = newPool(1);
     const table = await migrated(pool);
