@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ImportOptions, type ImportProgress, ParadigmImportError, runImport } from "../src/cli/import.ts";
 import type { ParadigmClient } from "../src/client/client.ts";
+import { BadRequestError, InternalServerError } from "../src/core/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paradigm-import-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,6 +93,59 @@ describe("report paths never destroy a file", () => {
     appendFileSync(f, '{"nope":2}\n');
     expect(await run(client, { file: f })).toMatchObject({ rejected: 2 });
     expect(readFileSync(`${f}.report.jsonl`, "utf8").trim().split("\n")).toHaveLength(2);
+  });
+});
+
+describe("a report after --retry-unknown / --retry-failed", () => {
+  /** Answers c2 with a 500 (delivery unknown) and c3 with a 400 (failed) while `broken`, then 200 for all. */
+  function flakyClient() {
+    const state = { broken: true, sent: [] as unknown[] };
+    const client: Pick<ParadigmClient, "rate"> = {
+      rate: async (_type, completion) => {
+        state.sent.push(completion);
+        if (state.broken && completion === "c2") throw new InternalServerError(500, new Headers(), { detail: "boom" }, "500 Internal Server Error");
+        if (state.broken && completion === "c3") throw new BadRequestError(400, new Headers(), { detail: "no" }, "400 Bad Request");
+        return { status: 200, headers: new Headers(), requestId: undefined, attempts: 1 };
+      },
+    };
+    return { client, state };
+  }
+  const rows =
+    '{"feedback_type_id":1,"completion_id":"c1","flag":true}\n{"feedback_type_id":1,"completion_id":"c2","flag":true}\n{"feedback_type_id":1,"completion_id":"c3","flag":true}\n';
+  const entries = (f: string) =>
+    readFileSync(`${f}.report.jsonl`, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const e = JSON.parse(l) as { row: number; status: string };
+        return `${e.row}:${e.status}`;
+      });
+
+  it("no longer lists a row as unknown or failed once a retry delivered it", async () => {
+    const f = file("retry.jsonl", rows);
+    const { client, state } = flakyClient();
+    expect(await run(client, { file: f })).toMatchObject({ delivered: 1, unknown: 1, failed: 1 });
+    expect(entries(f).sort()).toEqual(["2:unknown", "3:failed"]);
+    state.broken = false;
+    expect(await run(client, { file: f, retryUnknown: true })).toMatchObject({ unknown: 0, failed: 1 });
+    expect(entries(f)).toEqual(["3:failed"]);
+    expect(await run(client, { file: f, retryFailed: true })).toMatchObject({ unknown: 0, failed: 0 });
+    expect(entries(f)).toEqual([]);
+    expect(state.sent).toEqual(["c1", "c2", "c3", "c2", "c3"]);
+  });
+
+  it("lists a resent unknown row that now fails as failed, once, and keeps rejected rows", async () => {
+    const f = file("retry2.jsonl", `${rows}{"nope":1}\n`);
+    const { client } = flakyClient();
+    await run(client, { file: f });
+    expect(entries(f).sort()).toEqual(["2:unknown", "3:failed", "4:rejected"]);
+    const c2fails: Pick<ParadigmClient, "rate"> = {
+      rate: async () => {
+        throw new BadRequestError(400, new Headers(), { detail: "no" }, "400 Bad Request");
+      },
+    };
+    await run(c2fails, { file: f, retryUnknown: true });
+    expect(entries(f).sort()).toEqual(["2:failed", "3:failed", "4:rejected"]);
   });
 });
 

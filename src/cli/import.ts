@@ -133,6 +133,8 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   } finally {
     ctl.dispose();
   }
+  // Every item settled (not stopped midway): report entries of rows a retry delivered are dropped.
+  if (!ctl.stopping) report.keepHeld(new Set(queue.failed().map((f) => `${f.item.ref}:${f.deliveryUnknown ? "unknown" : "failed"}`)));
   const { skipped, blank, duplicates, ignored, resumed } = tally;
   return {
     ...progress(),

@@ -1,5 +1,5 @@
 // The import report: rejected and failed rows, one JSON object per line, resumable with the checkpoint.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { formatIssues, type ParadigmError, ParadigmValidationError } from "../core/errors.ts";
 import type { QueuedFeedback } from "../queue/index.ts";
 import { ParadigmImportError } from "./import-error.ts";
@@ -38,6 +38,25 @@ export class Report {
         if (e.status === "rejected") this.rejected++;
       }
     } else writeFileSync(path, "");
+  }
+  /**
+   * Drops the failed and unknown entries of rows no longer held (a retry delivered them, or holds them with another
+   * status), once a run has settled every item: the report then says what is still undelivered. Replaced through a
+   * rename, so a crash leaves the old report or the new one, never half of it.
+   */
+  keepHeld(held: ReadonlySet<string>): void {
+    const lines = readFileSync(this.path, "utf8").split("\n").filter(Boolean);
+    const kept: string[] = [];
+    for (const l of lines) {
+      const e = JSON.parse(l) as ReportEntry;
+      const key = `${e.row}:${e.status}`;
+      if (e.status === "rejected" || held.has(key)) kept.push(`${l}\n`);
+      else this.#seen.delete(key);
+    }
+    if (kept.length === lines.length) return;
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, kept.join(""));
+    renameSync(tmp, this.path);
   }
   write(e: ReportEntry): void {
     const key = `${e.row}:${e.status}`;
