@@ -314,9 +314,10 @@ describe("timeouts: a hung server cannot hang rate() past timeoutMs", () => {
     const err = await failure(rate({ timeoutMs: 200, maxRetries: 0 }));
     expect(err).toBeInstanceOf(ParadigmTimeoutError);
     const timedOutAt = Date.now();
+    // Closed by the abort, at once; the 2 s bound only allows for a loaded machine.
     while (!closedAt && Date.now() - timedOutAt < 3000) await new Promise((r) => setTimeout(r, 20));
     expect(closedAt, "the server still holds the timed-out connection open").toBeGreaterThan(0);
-    expect(closedAt - timedOutAt).toBeLessThan(1000);
+    expect(closedAt - timedOutAt).toBeLessThan(2000);
   });
 
   it("times out even with a fetch that ignores its signal", async () => {

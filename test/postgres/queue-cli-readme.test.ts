@@ -89,5 +89,5 @@ it("the README operations example connects with DATABASE_URL like the others and
   const done = await run.done;
   expect(done.code, done.stderr).toBe(0);
   expect(done.stdout).toContain("queued: 0");
-  expect(done.seconds).toBeLessThan(5); // not the pool's idle timeout (10 s)
+  expect(done.seconds).toBeLessThan(9); // not the pool's idle timeout (10 s) on top of a start that is slow under load
 });
