@@ -661,7 +661,8 @@ async function main() {
           if (m) resolve(m[1]);
         });
         host.on("exit", (code) => reject(new Error(`mock-host exited ${code}`)));
-        setTimeout(() => reject(new Error("mock-host did not print its URL within 60 s")), 60_000);
+        // unref: a pending 60 s timer kept the finished run alive for up to a minute after its summary.
+        setTimeout(() => reject(new Error("mock-host did not print its URL within 60 s")), 60_000).unref();
       });
       assert(/^http:\/\/127\.0\.0\.1:\d+$/.test(prismUrl), `unexpected URL ${prismUrl}`);
       return prismUrl;
