@@ -45,6 +45,7 @@ export class Report {
    * rename, so a crash leaves the old report or the new one, never half of it.
    */
   keepHeld(held: ReadonlySet<string>): void {
+    if (!existsSync(this.path)) return; // removed by hand during the run: nothing to correct
     const lines = readFileSync(this.path, "utf8").split("\n").filter(Boolean);
     const kept: string[] = [];
     for (const l of lines) {
