@@ -134,6 +134,20 @@ describe("a report after --retry-unknown / --retry-failed", () => {
     expect(state.sent).toEqual(["c1", "c2", "c3", "c2", "c3"]);
   });
 
+  it("finishes normally when the user removed the report during the run", async () => {
+    const f = file("removed.jsonl", rows);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const { client, sent } = fakeClient((i) => (i === 0 ? held : Promise.resolve()));
+    const done = run(client, { file: f });
+    while (sent.length === 0) await new Promise((r) => setTimeout(r, 5));
+    rmSync(`${f}.report.jsonl`);
+    release();
+    expect(await done).toMatchObject({ delivered: 3 });
+  });
+
   it("lists a resent unknown row that now fails as failed, once, and keeps rejected rows", async () => {
     const f = file("retry2.jsonl", `${rows}{"nope":1}\n`);
     const { client } = flakyClient();
