@@ -150,15 +150,17 @@ WHERE status = 'in_flight' AND claim = ANY($1::text[])`,
     // $1 id, $2 claim token
     // A late success also records the truth on this claim's row reaped meanwhile (LeaseExpired: unknown, or queued
     // again by "resend" and not yet claimed), so it is neither held as unknown nor resent.
-    delivered: `UPDATE ${T} SET status = 'delivered', delivered_at = now(), updated_at = now(), lease_until = NULL, error = NULL
+    // Each settle also matches the row its own earlier try already settled (same claim, same outcome): a retry after
+    // a reply lost past the commit still reports the outcome, so its hook runs once, not never.
+    delivered: `UPDATE ${T} SET status = 'delivered', delivered_at = coalesce(delivered_at, now()), updated_at = now(), lease_until = NULL, error = NULL
 WHERE id = $1 AND claim = $2
-  AND (status = 'in_flight' OR (status IN ('unknown', 'queued') AND error->>'name' = 'LeaseExpired'))`,
+  AND (status IN ('in_flight', 'delivered') OR (status IN ('unknown', 'queued') AND error->>'name' = 'LeaseExpired'))`,
     // $1 id, $2 claim token, $3 delay ms, $4 error, $5 maybe delivered, $6 channel. Back to queued, and the pause
     // extended (never shortened) for every worker, in one statement.
     retry: `WITH r AS (
-  UPDATE ${T} SET status = 'queued', available_at = clock_timestamp() + $3::float8 * interval '1 millisecond', lease_until = NULL,
-    error = $4::jsonb, maybe_delivered = maybe_delivered OR $5, updated_at = now()
-  WHERE id = $1 AND status = 'in_flight' AND claim = $2 RETURNING id
+  UPDATE ${T} SET status = 'queued', available_at = CASE WHEN status = 'in_flight' THEN clock_timestamp() + $3::float8 * interval '1 millisecond' ELSE available_at END,
+    lease_until = NULL, error = $4::jsonb, maybe_delivered = maybe_delivered OR $5, updated_at = now()
+  WHERE id = $1 AND claim = $2 AND (status = 'in_flight' OR (status = 'queued' AND error = $4::jsonb)) RETURNING id
 ), p AS (
   INSERT INTO ${n.pause} AS p (id, until) VALUES (true, clock_timestamp() + $3::float8 * interval '1 millisecond')
   ON CONFLICT (id) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)
@@ -166,7 +168,7 @@ WHERE id = $1 AND claim = $2
 SELECT n, CASE WHEN n > 0 THEN pg_notify($6, '') END FROM (SELECT count(*)::int AS n FROM r) s`,
     // $1 id, $2 claim token, $3 status ('failed' | 'unknown'), $4 error
     held: `UPDATE ${T} SET status = $3, error = $4::jsonb, lease_until = NULL, updated_at = now()
-WHERE id = $1 AND status = 'in_flight' AND claim = $2`,
+WHERE id = $1 AND claim = $2 AND (status = 'in_flight' OR (status = $3 AND error = $4::jsonb))`,
     // Held as unknown: the worker may have sent it before it died.
     reapHold: `UPDATE ${T} SET status = 'unknown', lease_until = NULL, updated_at = now(), maybe_delivered = true,
   error = jsonb_build_object('name', 'LeaseExpired', 'message',
