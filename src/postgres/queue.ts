@@ -43,7 +43,7 @@ export interface Settings {
   onExpiredLease: "hold" | "resend";
   timeoutMs: number;
   options: PostgresQueueOptions;
-  /** Deliveries under way in this queue object's workers, until their settle and hook have run (drained() waits). */
+  /** Deliveries under way in this queue object's workers, and its reaps, until their settle and hooks have run (drained() waits). */
   deliveries: Set<Promise<void>>;
 }
 
@@ -161,7 +161,19 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     }
   }
 
-  async reapExpired(): Promise<number> {
+  reapExpired(): Promise<number> {
+    // Tracked like a delivery: the table shows a reaped row held before the reaper has its reply and runs onError.
+    const p = this.#reap();
+    const tracked = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#s.deliveries.add(tracked);
+    void tracked.then(() => this.#s.deliveries.delete(tracked));
+    return p;
+  }
+
+  async #reap(): Promise<number> {
     const { sql, names, options } = this.#s;
     if (this.#s.onExpiredLease === "resend") {
       const { rows } = await this.#s.pool.query(sql.reapResend, [names.channel]);
