@@ -95,6 +95,7 @@ export interface PostgresQueueOptions {
   maxRetries?: number | undefined;
   /**
    * Cap on a pause: the server's Retry-After, or the backoff (0.5 s, 1 s, 2 s … 8 s, with jitter) when it sent none.
+   * A pause never exceeds 2^31-1 ms (24.8 days), as createFeedbackQueue's.
    * @default 60000
    */
   maxRetryDelayMs?: number | undefined;
@@ -107,7 +108,7 @@ export interface PostgresQueueOptions {
    * How long a claim lasts. A worker that has not settled an item by then (it crashed or hung) loses it to
    * reapExpired(). Must exceed the request timeout (`rateOptions.timeoutMs`, default the client's 30 s) by at
    * least 5 s (the settle's retries, 1.2 s, plus slack), so neither a live request nor a delivered item whose
-   * outcome is being recorded is reaped: ParadigmConfigError otherwise.
+   * outcome is being recorded is reaped: ParadigmConfigError otherwise; also above 1e12 (PostgreSQL's timestamps end).
    * @default 60000
    */
   leaseMs?: number | undefined;

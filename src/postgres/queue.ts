@@ -31,6 +31,9 @@ type CompletionId = RatePathParams["completion_id"];
  */
 export const LEASE_MARGIN_MS = SETTLE_DELAYS_MS.reduce((a, b) => a + b, 0) + 3800;
 
+/** The longest lease: its end (claim time + leaseMs) must fit in a timestamptz (year 294276) and an interval. */
+export const MAX_LEASE_MS = 1e12;
+
 /** The options, checked and with their defaults (PostgresQueueOptions' @default). */
 export interface Settings {
   pool: PostgresPool;
@@ -58,6 +61,10 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     const names = tableNames(o.table ?? DEFAULT_TABLE);
     const timeoutMs = finiteAtLeast("rateOptions.timeoutMs", o.rateOptions?.timeoutMs, CLIENT_DEFAULTS.timeoutMs, 1);
     const leaseMs = finiteAtLeast("leaseMs", o.leaseMs, 60_000, 1);
+    if (leaseMs > MAX_LEASE_MS)
+      throw new ParadigmConfigError(
+        `leaseMs (${leaseMs}) must be at most ${MAX_LEASE_MS} (about 31 years): PostgreSQL cannot store a lease that ends much later, and every claim would fail.`,
+      );
     if (leaseMs < timeoutMs + LEASE_MARGIN_MS)
       throw new ParadigmConfigError(
         `leaseMs (${leaseMs}) must be at least the request timeout (rateOptions.timeoutMs, ${timeoutMs}) + ${LEASE_MARGIN_MS} ms: a shorter lease could end while its request is still running or its outcome is being recorded, and the item would be held or resent while it may be delivered.`,

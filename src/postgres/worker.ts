@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ParadigmClient, RateResult } from "../client/client.ts";
 import { finiteAtLeast, integerAtLeast } from "../client/options.ts";
-import { mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
+import { MAX_TIMER, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
 import { ParadigmAPIError, ParadigmConfigError, ParadigmError } from "../core/errors.ts";
 import type { PostgresListenClient, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
 import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
@@ -93,7 +93,8 @@ export class Worker implements PostgresWorker {
     try {
       await this.#listenStart();
       await this.#reapOnce();
-      this.#reapTimer = setInterval(() => void this.#reapOnce(), this.#reapEveryMs);
+      // Capped: setInterval runs a longer period every millisecond instead.
+      this.#reapTimer = setInterval(() => void this.#reapOnce(), Math.min(this.#reapEveryMs, MAX_TIMER));
       this.#reapTimer.unref?.();
       while (!this.#stopping) {
         const free = this.#concurrency - this.#active.size;
@@ -170,7 +171,7 @@ export class Worker implements PostgresWorker {
   #wait(ms: number, nudgeable = true): Promise<void> {
     if (this.#stopping || (nudgeable && this.#nudged)) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = setTimeout(done, Math.min(ms, MAX_TIMER)); // longer, setTimeout would fire at once: a polling loop
       function done() {
         clearTimeout(t);
         resolve();
@@ -230,7 +231,9 @@ export class Worker implements PostgresWorker {
     const maybeDelivered = e.deliveryUnknown || r.maybe_delivered === true;
     if (mayRetryError(e, this.#s.retryUnknownDelivery) && item.attempts <= this.#s.maxRetries) {
       const given = e instanceof ParadigmAPIError ? retryAfterMs(e.headers) : undefined;
-      const delay = retryDelayMs(item.attempts - 1, given, this.#s.maxRetryDelayMs);
+      // At most MAX_TIMER, as createFeedbackQueue's pause (its sleep's cap); far beyond, the pause's end would not fit
+      // in a timestamptz and the settle would fail, leaving the item in flight.
+      const delay = Math.min(retryDelayMs(item.attempts - 1, given, this.#s.maxRetryDelayMs), MAX_TIMER);
       // Back to queued and the pause extended for every worker (one statement), then this worker rereads it.
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
       if (await this.#settle(sql.retry, [item.id, token, delay, JSON.stringify(storedError(e, e.deliveryUnknown)), e.deliveryUnknown, this.#s.names.channel]))
