@@ -16,6 +16,9 @@ const STOPPED = Symbol("stopped");
 /** A lost LISTEN connection is re-opened at most this often; polling covers the gap. */
 const RELISTEN_MS = 5000;
 
+/** LISTEN connections this process's workers hold, per pool: together they must leave one for claims and settles. */
+const listening = new WeakMap<object, number>();
+
 /** Errors a database call may recover from by waiting: lost connections, failover, too many clients, serialization, timeouts. */
 export function isTransient(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
@@ -61,6 +64,8 @@ export class Worker implements PostgresWorker {
   #listen: PostgresListenClient | undefined;
   /** Removes this worker's listeners from the LISTEN connection. */
   #unlistenHandlers: (() => void) | undefined;
+  /** Gives back this worker's count in `listening`. */
+  #freeSlot: (() => void) | undefined;
   #nextListen = 0;
   #reapTimer: ReturnType<typeof setInterval> | undefined;
   /** Tokens of claims whose reply was lost, until their lease would end (then the reaper decides). */
@@ -290,12 +295,17 @@ export class Worker implements PostgresWorker {
   /** LISTEN on a held connection (one per worker), best effort: without it the worker polls every pollMs. */
   async #listenStart(): Promise<void> {
     this.#nextListen = Date.now() + RELISTEN_MS;
-    // Holding a pool's only connection would leave none for claims and settles: the worker would hang. Poll instead.
-    const max = (this.#s.pool as { options?: { max?: unknown } }).options?.max;
-    if (typeof max === "number" && max < 2) {
-      this.#nextListen = Number.POSITIVE_INFINITY;
+    // Holding a pool's last connection would leave none for claims and settles: every worker on it would hang (and
+    // stop() with them). Poll instead; with other workers' LISTENs, try again later (one of them may stop).
+    const pool = this.#s.pool;
+    const max = (pool as { options?: { max?: unknown } }).options?.max;
+    const held = listening.get(pool) ?? 0;
+    if (typeof max === "number" && held + 1 >= max) {
+      if (max < 2) this.#nextListen = Number.POSITIVE_INFINITY;
       return;
     }
+    listening.set(pool, held + 1);
+    this.#freeSlot = () => listening.set(pool, (listening.get(pool) ?? 1) - 1);
     let c: PostgresListenClient | undefined;
     try {
       c = await this.#s.pool.connect();
@@ -320,6 +330,7 @@ export class Worker implements PostgresWorker {
       this.#listen = client;
     } catch (e) {
       if (c) this.#release(c, e as Error);
+      else this.#releaseSlot();
       call(() => this.#s.options.onDatabaseError?.(e));
     }
   }
@@ -328,7 +339,13 @@ export class Worker implements PostgresWorker {
   #release(c: PostgresListenClient, e?: Error): void {
     this.#unlistenHandlers?.();
     this.#unlistenHandlers = undefined;
+    this.#releaseSlot();
     c.release(e);
+  }
+
+  #releaseSlot(): void {
+    this.#freeSlot?.();
+    this.#freeSlot = undefined;
   }
 
   async #listenStop(): Promise<void> {
