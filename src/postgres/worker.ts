@@ -56,7 +56,8 @@ export class Worker implements PostgresWorker {
     this.#signalStop = () => resolve(STOPPED);
   });
   #active = new Set<Promise<void>>();
-  #wakeUp: (() => void) | undefined;
+  /** Ends the current wait: on stop(), or on a nudge if that wait is nudgeable. */
+  #wakeUp: ((byStop: boolean) => void) | undefined;
   /** Set by a wake-up that came while the loop was not waiting (e.g. a NOTIFY during a query): its next wait returns at once. */
   #nudged = false;
   /** Local estimate of the queue-wide pause's end: NOTIFYs before it are ignored (nothing can be claimed). */
@@ -89,7 +90,7 @@ export class Worker implements PostgresWorker {
   stop(): Promise<void> {
     this.#stopping = true;
     this.#signalStop();
-    this.#wakeUp?.();
+    this.#wakeUp?.(true);
     return this.done;
   }
 
@@ -169,7 +170,7 @@ export class Worker implements PostgresWorker {
   /** Wakes the loop now, or makes its next wait return at once. */
   #nudge(): void {
     this.#nudged = true;
-    this.#wakeUp?.();
+    this.#wakeUp?.(false);
   }
 
   /** Waits `ms`, or less when woken (stop(), or a nudge when `nudgeable`: not for a database error's backoff). */
@@ -181,7 +182,8 @@ export class Worker implements PostgresWorker {
         clearTimeout(t);
         resolve();
       }
-      this.#wakeUp = () => {
+      this.#wakeUp = (byStop) => {
+        if (!byStop && !nudgeable) return; // a database error's backoff: a NOTIFY would turn it into a retry loop
         this.#wakeUp = undefined;
         done();
       };
