@@ -7,7 +7,7 @@ import type { ParadigmClient, RateResult } from "../client/client.ts";
 import { finiteAtLeast, integerAtLeast } from "../client/options.ts";
 import { MAX_TIMER, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
 import { ParadigmAPIError, ParadigmConfigError, ParadigmError } from "../core/errors.ts";
-import type { PostgresListenClient, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
+import type { PostgresListenClient, PostgresPool, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
 import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
 import type { Settings } from "./queue.ts";
 
@@ -119,11 +119,11 @@ export class Worker implements PostgresWorker {
             const q = this.#s.pool.query(this.#s.sql.claim, [free, this.id, this.#s.leaseMs, claimed]);
             const r = await Promise.race([q, this.#stopSignal]);
             if (r !== STOPPED) return r;
-            // Stopped before the database answered: rows it claims when it does are given back, never started (best
-            // effort: if the pool has ended by then, their lease decides).
-            q.then((late) => (late.rows.length > 0 ? this.#s.pool.query(this.#s.sql.requeueLost, [[claimed]]) : undefined)).catch((e) =>
-              call(() => this.#s.options.onDatabaseError?.(e)),
-            );
+            // Stopped before the database answered: rows it claims when it does are given back, never started. The
+            // connection for that is taken now, while the pool is open: the usual shutdown, stop() then pool.end(),
+            // would refuse a query made after the answer, but pool.end() waits for a connection checked out before
+            // (as it waits for the claim's own), so the rows are not left in flight to be held as unknown.
+            this.#requeueLate(q, claimed);
             return undefined;
           } catch (e) {
             // The claim may have committed with its reply lost: its rows would sit in flight, never sent, until the
@@ -270,6 +270,27 @@ export class Worker implements PostgresWorker {
         await sleep(wait);
       }
     }
+  }
+
+  /** Gives back the rows a claim answered after stop() takes, on a connection checked out before the pool can end. */
+  #requeueLate(q: Promise<{ rows: Record<string, unknown>[] }>, token: string): void {
+    const report = (e: unknown) => call(() => this.#s.options.onDatabaseError?.(e));
+    const requeue = (db: { query: PostgresPool["query"] }) =>
+      q.then((late) => (late.rows.length > 0 ? db.query(this.#s.sql.requeueLost, [[token]]) : undefined));
+    this.#s.pool.connect().then(
+      (c) =>
+        requeue(c).then(
+          () => c.release(),
+          (e) => {
+            c.release(e instanceof Error ? e : true);
+            report(e);
+          },
+        ),
+      (e) => {
+        report(e);
+        requeue(this.#s.pool).catch(report); // best effort: if the pool has ended by then, the lease decides
+      },
+    );
   }
 
   /**
