@@ -133,6 +133,8 @@ export class PostgresQueue implements PostgresFeedbackQueue {
 
   async failed(options: { limit?: number | undefined } = {}): Promise<PostgresFailedFeedback[]> {
     const limit = integerAtLeast("limit", options.limit, 100, 1);
+    // LIMIT is a bigint: beyond it, PostgreSQL would fail the query instead.
+    if (!Number.isSafeInteger(limit)) throw new ParadigmConfigError(`limit must be at most ${Number.MAX_SAFE_INTEGER}, got ${limit}`);
     const { rows } = await this.#s.pool.query(this.#s.sql.failed, [limit]);
     return rows.map((r) => {
       const error = r.error as PostgresStoredError;
