@@ -77,6 +77,9 @@ export class Worker implements PostgresWorker {
     this.#s = s;
     this.#reap = reap;
     this.#concurrency = integerAtLeast("concurrency", o.concurrency, 4, 1);
+    // The claim's LIMIT is a bigint: beyond it, every claim would fail and the worker die.
+    if (!Number.isSafeInteger(this.#concurrency))
+      throw new ParadigmConfigError(`concurrency must be at most ${Number.MAX_SAFE_INTEGER}, got ${this.#concurrency}`);
     this.#pollMs = finiteAtLeast("pollMs", o.pollMs, 1000, 1);
     this.#reapEveryMs = finiteAtLeast("reapEveryMs", o.reapEveryMs, Math.min(s.leaseMs / 2, 30_000), 1);
     if (o.workerId !== undefined && (typeof o.workerId !== "string" || o.workerId === "" || o.workerId.length > 200))

@@ -39,4 +39,25 @@ describe("edges", () => {
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k" }), { pool, table });
     await expect(outbox.failed({ limit: 1e20 })).rejects.toBeInstanceOf(ParadigmConfigError);
   });
+
+  it("a concurrency beyond what a LIMIT takes is refused with ParadigmConfigError, not a worker that dies at its first claim", async () => {
+    const table = await migrated(pool);
+    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k" }), { pool, table });
+    let outcome: string;
+    try {
+      const worker = outbox.work({ concurrency: 1e20, pollMs: 20 });
+      const r = await Promise.race([
+        worker.done.then(
+          () => "stopped",
+          (e: Error) => `died: ${e.message}`,
+        ),
+        new Promise((w) => setTimeout(w, 500)),
+      ]);
+      await worker.stop().catch(() => undefined);
+      outcome = typeof r === "string" ? r : "ran";
+    } catch (e) {
+      outcome = e instanceof ParadigmConfigError ? "refused" : `other: ${String(e)}`;
+    }
+    expect(outcome).toBe("refused");
+  });
 });
