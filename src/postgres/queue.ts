@@ -163,7 +163,8 @@ export class PostgresQueue implements PostgresFeedbackQueue {
       if (rows[0]?.busy !== true) {
         // The table can show a row delivered before the worker that settled it has its reply and runs its hook:
         // wait for this object's own deliveries, so a caller sees their onDelivered/onError calls done.
-        await Promise.allSettled([...this.#s.deliveries]);
+        // Up to a request's timeout when its row was reaped while it ran: the signal still ends the wait.
+        await abortable(Promise.allSettled([...this.#s.deliveries]), options.signal);
         return;
       }
       await sleep(pollMs, options.signal);
@@ -192,6 +193,17 @@ export class PostgresQueue implements PostgresFeedbackQueue {
     for (const r of rows) call(() => options.onError?.(itemOf(r), r.error as PostgresStoredError));
     return rows.length;
   }
+}
+
+/** `p`, or a rejection with the signal's reason as soon as it aborts. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** A lone surrogate: in "u" mode a well-formed pair is one code point, so only an unpaired half matches. */
