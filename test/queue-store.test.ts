@@ -73,6 +73,20 @@ describe("fileStore", () => {
     expect(existsSync(`${path}.lock`)).toBe(false); // a failed open leaves no lock behind
   });
 
+  it.each([
+    ["another program's JSONL", '{"user":"alice","score":5}\n{"user":"bob","score":3}\n'],
+    ["ratings in the API's shape", '{"feedback_type_id":3,"completion_id":"keep-1","flag":true}\n'],
+    ["JSON that is not an object", "5\nnull\n"],
+    ["records with an unknown op or no id", '{"op":"add","feedback_type_id":1}\n{"op":"wipe","id":"1"}\n'],
+  ])("refuses %s as an outbox and leaves the file as it was (a queue never compacts it away)", async (_, text) => {
+    const path = fresh();
+    writeFileSync(path, text);
+    await expect(fileStore(path).open()).rejects.toThrow(/is corrupt at line 1; it was not written by this library/);
+    const queue = createFeedbackQueue(okClient().client, { store: fileStore(path) });
+    await expect(queue.ready()).rejects.toThrow(ParadigmStoreError);
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
   it("keeps a second live process off the same outbox, and takes over a lock left by a dead one", async () => {
     const path = fresh();
     const a = fileStore(path);

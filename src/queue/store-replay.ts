@@ -114,16 +114,32 @@ export async function replay(fh: FileHandle, path: string, log: LiveLog): Promis
       end += lineBytes;
       start = nl + 1;
       if (!line.trim()) continue;
-      let record: StoreRecord;
+      let record: StoreRecord | undefined;
       try {
         record = JSON.parse(line) as StoreRecord;
       } catch {
-        throw new ParadigmStoreError(`The outbox ${path} is corrupt at line ${lineNo}; it was not written by this library, or was edited.`);
+        // refused below
       }
+      // Valid JSON of another shape (another program's JSONL, rows of ratings) is refused too: taken as an empty
+      // outbox, the file would be compacted away.
+      if (!isRecord(record))
+        throw new ParadigmStoreError(`The outbox ${path} is corrupt at line ${lineNo}; it was not written by this library, or was edited.`);
       log.apply(record, lineBytes);
     }
     carry = filled - start;
     buf.copy(buf, 0, start, filled);
   }
   return end;
+}
+
+const ITEM_OPS = new Set(["send", "back", "done", "fail", "retry"]);
+
+/** Whether a parsed line has the shape of a record this library writes. */
+function isRecord(r: unknown): r is StoreRecord {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return false;
+  const o = r as Record<string, unknown>;
+  if (o.op === "meta") return true;
+  if (typeof o.id !== "string") return false;
+  if (o.op === "add") return "feedback_type_id" in o && "completion_id" in o && typeof o.feedback === "object" && o.feedback !== null;
+  return ITEM_OPS.has(o.op as string);
 }
