@@ -114,6 +114,33 @@ describe("base URLs with a query or a fragment", () => {
     },
   );
 
+  it.each([
+    ["a query", `https://paradigm.example/?key=${KEY}`],
+    ["a fragment", `https://paradigm.example/#${KEY}`],
+    ["a query, in a URL that is not absolute", `paradigm.example/?key=${KEY}`],
+  ])("never shows what follows ? or # (a key pasted there): %s", (_, baseUrl) => {
+    const err = thrown(() => createParadigmClient({ apiKey: "other-key", baseUrl }));
+    expect(err).toBeInstanceOf(ParadigmConfigError);
+    expect((err as Error).message).toContain("paradigm.example/");
+    expect((err as Error).message).not.toContain(KEY);
+  });
+
+  it("keeps a key pasted in the base URL's query out of the CLI's --json and stderr", async () => {
+    let out = "";
+    const write = (t: string) => {
+      out += t;
+    };
+    const exit = await main(["rate", "--type", "3", "--completion", "c", "--flag", "true", "--json", "--base-url", `http://127.0.0.1:9/?key=${KEY}`], {
+      stdout: write,
+      stderr: write,
+      tty: false,
+      env: { PARADIGM_API_KEY: "other-key" },
+    });
+    expect(exit).toBe(EXIT.config[0]);
+    expect(out).toContain("query or fragment");
+    expect(out).not.toContain(KEY);
+  });
+
   it("still accepts an origin with a path prefix and a trailing slash", async () => {
     const { sent, fetch } = recorder();
     await createParadigmClient({ apiKey: KEY, baseUrl: "https://paradigm.example/prefix/", fetch }).rate(3, "c", { flag: true });

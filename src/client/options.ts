@@ -252,9 +252,10 @@ export function checkBaseUrl(raw: string, allowInsecureHttp: boolean): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ParadigmConfigError(`baseUrl is not an absolute URL: ${JSON.stringify(redactUrl(String(raw)))}`);
+    throw new ParadigmConfigError(`baseUrl is not an absolute URL: ${JSON.stringify(redactUrl(String(raw)).replace(/[?#]\S*/, "?…"))}`);
   }
-  const shown = redactUrl(url.href);
+  // Nothing after ? or #: a key may have been pasted there.
+  const shown = redactUrl(url.href).replace(/[?#]\S*/, "?…");
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ParadigmConfigError(`baseUrl must be http(s), got ${url.protocol} (${shown})`);
   if (url.username || url.password) {
     throw new ParadigmConfigError(`baseUrl must not hold credentials (${shown}); the API key goes in apiKey.`);
