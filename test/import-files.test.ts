@@ -372,3 +372,25 @@ describe("a number too large for a double", () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe("a CSV row fixed through its report", () => {
+  it("is sent as the CSV meant it: a quoted empty cell the empty string, an unquoted one null", async () => {
+    const f = file("quoted.csv", 'feedback_type_id,completion_id,flag,comment,tag\n3,rp-1,maybe,"",\n3,rp-2,true,"",\n');
+    const { client, sent } = fakeClient();
+    expect(await run(client, { file: f })).toMatchObject({ delivered: 1, rejected: 1 });
+    expect(sent[0]).toEqual({ type: 3, completion: "rp-2", body: { flag: true, comment: "", tag: null } });
+    const report = `${f}.report.jsonl`;
+    writeFileSync(report, readFileSync(report, "utf8").replace('"flag":"maybe"', '"flag":"true"'));
+    expect(await run(client, { file: report, fromReport: true })).toMatchObject({ delivered: 1, rejected: 0 });
+    expect(sent[1]).toEqual({ type: 3, completion: "rp-1", body: { flag: true, comment: "", tag: null } });
+  });
+
+  it("reads a report written by an earlier version (every cell text, an empty one null) as it did", async () => {
+    const old =
+      '{"row":1,"line":2,"status":"rejected","reason":"$.body.value must be number, got string","input":{"feedback_type_id":"4","completion_id":"old-1","flag":"","value":"4","tag":"","comment":""}}\n';
+    const report = file("old.report.jsonl", old);
+    const { client, sent } = fakeClient();
+    expect(await run(client, { file: report, fromReport: true })).toMatchObject({ delivered: 1, rejected: 0 });
+    expect(sent[0]).toEqual({ type: 4, completion: "old-1", body: { flag: null, value: 4, tag: null, comment: null } });
+  });
+});

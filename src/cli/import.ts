@@ -219,7 +219,7 @@ async function feedRows(
       }
       if (!r.rating) {
         tally.notSent++;
-        report.write({ row: r.row, line: r.line, status: "rejected", reason: r.error ?? "unreadable", input: r.input });
+        report.write({ row: r.row, line: r.line, status: "rejected", reason: r.error ?? "unreadable", format: r.csv && "csv", input: r.input });
         continue;
       }
       if (repeat && o.dedupe) {
@@ -234,7 +234,7 @@ async function feedRows(
           pending.delete(p);
           if (e instanceof ParadigmValidationError) {
             tally.notSent++;
-            report.write({ row: r.row, line: r.line, status: "rejected", reason: reason(e), input: r.input });
+            report.write({ row: r.row, line: r.line, status: "rejected", reason: reason(e), format: r.csv && "csv", input: r.input });
           } else if (!(e instanceof ParadigmQueueClosedError)) fatal ??= e; // closed: stopped; the row is read again on resume
         },
       );

@@ -9,6 +9,8 @@ export interface ReportEntry {
   line?: number | undefined;
   status: "rejected" | "failed" | "unknown";
   reason: string;
+  /** "csv": `input` holds the row's CSV cells as text, and null for an unquoted empty cell (`""` is the empty string). */
+  format?: "csv" | undefined;
   input?: unknown;
 }
 

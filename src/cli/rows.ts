@@ -59,8 +59,13 @@ export interface Rating {
 export interface SourceRow {
   row: number;
   line: number;
-  /** The row as read (strings for CSV), for the report. */
+  /** The row as read, for the report. CSV: each cell's text, null for an unquoted empty cell (see `csv`). */
   input: unknown;
+  /**
+   * `input` holds CSV cells: text, and null for an unquoted empty cell, so the report keeps the difference between
+   * null (`,,`) and the empty string (`""`). The report marks such entries `"format":"csv"`.
+   */
+  csv?: true;
   rating?: Rating;
   /** Why the row cannot be a rating (bad JSON, wrong number of cells…). */
   error?: string;
@@ -154,12 +159,13 @@ async function* csvRows(stream: AsyncIterable<string>, progress: ((bytes: number
         continue;
       }
       row++;
-      const input = Object.fromEntries(r.fields.map((f, i) => [header?.[i] ?? `#${i + 1}`, f.value]));
+      // An unquoted empty cell is null in the report too: `""` and `,,` mean different things there as here.
+      const input = Object.fromEntries(r.fields.map((f, i) => [header?.[i] ?? `#${i + 1}`, f.quoted || f.value !== "" ? f.value : null]));
       // `,,` or a line of spaces: a spreadsheet's empty row, not a rating with every field missing.
       if (!r.error && r.fields.every((f) => !f.quoted && f.value.trim() === "")) yield { row, line: r.line, input, skip: "blank" };
-      else if (r.error) yield { row, line: r.line, input, error: `malformed CSV: ${r.error}` };
+      else if (r.error) yield { row, line: r.line, input, csv: true, error: `malformed CSV: ${r.error}` };
       else if (r.fields.length !== header.length) {
-        yield { row, line: r.line, input, error: `has ${r.fields.length} ${plural(r.fields.length, "cell")}, the header has ${header.length}` };
+        yield { row, line: r.line, input, csv: true, error: `has ${r.fields.length} ${plural(r.fields.length, "cell")}, the header has ${header.length}` };
       } else {
         const o: Record<string, unknown> = {};
         header.forEach((name, i) => {
@@ -168,7 +174,7 @@ async function* csvRows(stream: AsyncIterable<string>, progress: ((bytes: number
           const cell = r.fields[i] as { value: string; quoted: boolean };
           o[name] = typeCell(field.schema, cell.value, cell.quoted);
         });
-        yield { row, line: r.line, input, rating: toRating(o) };
+        yield { row, line: r.line, input, csv: true, rating: toRating(o) };
       }
     }
   };
@@ -229,7 +235,10 @@ async function* jsonlRows(stream: AsyncIterable<string>, progress?: (bytes: numb
 /**
  * The entries of a report as rows: a rejected entry's `input` (fixed by the user) is the row; failed and unknown
  * entries are ignored, since the original import still holds them (--retry-failed / --retry-unknown resend them),
- * and importing them here could send them twice. A row read from CSV (every value text) is typed as CSV cells are.
+ * and importing them here could send them twice. A row read from CSV is typed as CSV cells are: an entry marked
+ * `"format":"csv"` holds text cells and null for an unquoted empty one (a text "" is a quoted `""`, the empty
+ * string); an unmarked entry whose values are all text (written before the mark existed) reads "" as null, as it
+ * always did.
  */
 async function* reportRows(entries: AsyncGenerator<SourceRow>, options: ReadOptions): AsyncGenerator<SourceRow> {
   const fields = new Map(ratingFields().map((f) => [f.name, f]));
@@ -238,34 +247,39 @@ async function* reportRows(entries: AsyncGenerator<SourceRow>, options: ReadOpti
       yield e;
       continue;
     }
-    const entry = e.input as { status?: unknown; input?: unknown };
+    const entry = e.input as { status?: unknown; format?: unknown; input?: unknown };
     if (entry.status !== "rejected") {
       yield { row: e.row, line: e.line, input: entry.input, skip: "ignored" };
       continue;
     }
+    const marked = entry.format === "csv";
+    // Rows read again from this entry keep its mark, so a report of this report reads them the same way.
+    const csv = marked ? { csv: true as const } : {};
     let input = entry.input;
     if (typeof input === "string") {
       // A line that was not valid JSON is kept as text; once fixed, it is a JSON object.
       try {
         input = JSON.parse(input);
       } catch (x) {
-        yield { row: e.row, line: e.line, input, error: `the report's input is not valid JSON: ${(x as Error).message}` };
+        yield { row: e.row, line: e.line, input, ...csv, error: `the report's input is not valid JSON: ${(x as Error).message}` };
         continue;
       }
     }
     if (!input || typeof input !== "object" || Array.isArray(input)) {
-      yield { row: e.row, line: e.line, input, error: "the report's input must be a JSON object" };
+      yield { row: e.row, line: e.line, input, ...csv, error: "the report's input must be a JSON object" };
       continue;
     }
-    const fromCsv = Object.values(input).every((v) => typeof v === "string");
+    const fromCsv = marked || Object.values(input).every((v) => typeof v === "string");
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input)) {
       const field = fields.get(k);
       // A CSV row's other named columns were ignored by the import that wrote the report (it refuses them
       // otherwise); "#7", a cell beyond the header, was not, and stays for the validator to name.
       if (!field && (options.ignoreExtraColumns || (fromCsv && !/^#\d+$/.test(k)))) continue;
-      o[k] = fromCsv && field ? typeCell(field.schema, v as string) : v;
+      // Marked: a text cell is typed as a quoted one would be ("" stays ""); null, or a value the user wrote as
+      // JSON (true, 4), is kept. Unmarked: every value is text, and "" is null.
+      o[k] = fromCsv && field && typeof v === "string" ? typeCell(field.schema, v, marked) : v;
     }
-    yield { row: e.row, line: e.line, input, rating: toRating(o) };
+    yield { row: e.row, line: e.line, input, ...csv, rating: toRating(o) };
   }
 }
