@@ -309,11 +309,16 @@ describe("progress", () => {
     const second = fakeClient(() => new Promise((r) => setTimeout(r, 2)));
     const s2 = await run(second.client, { file: f, onProgress: (p) => seen.push(p), progressMs: 5, concurrency: 1 });
     expect(s2.resumed).toBeGreaterThan(0);
-    expect(s2.rowsExpected).toBe(s2.rowsRead + s2.resumed);
+    expect(s2.resumed).toBeLessThanOrEqual(s2.delivered);
+    // Each row of the file once: a resumed row is in the work to do, and done once its item is delivered.
+    expect(s2.rowsExpected).toBe(s2.rowsRead);
     expect(s2.rowsDone).toBe(s2.rowsExpected);
     expect(s1.delivered + s2.delivered).toBe(50);
     // While the resumed items drain, done moves: never stuck at zero after something was delivered.
     for (const p of seen) if (p.delivered > 0) expect(p.rowsDone).toBeGreaterThanOrEqual(p.delivered);
+    // The file read, resumed items still queued: their rows are work to do, not done yet.
+    expect(seen.some((p) => p.rowsExact && p.queued + p.inFlight > 0 && p.rowsDone < p.rowsExpected)).toBe(true);
+    for (const p of seen) if (p.rowsExact) expect(p.rowsDone).toBeLessThanOrEqual(p.rowsExpected);
   });
 
   it("gives no row estimate before a whole chunk of the file has been parsed", async () => {
@@ -392,5 +397,44 @@ describe("a CSV row fixed through its report", () => {
     const { client, sent } = fakeClient();
     expect(await run(client, { file: report, fromReport: true })).toMatchObject({ delivered: 1, rejected: 0 });
     expect(sent[0]).toEqual({ type: 4, completion: "old-1", body: { flag: null, value: 4, tag: null, comment: null } });
+  });
+});
+
+describe("summary counts", () => {
+  /** Answers the completions in `failing` with a 400 (failed at the API), the others with 200. */
+  function failingClient(failing: Set<string>) {
+    const sent: unknown[] = [];
+    const client: Pick<ParadigmClient, "rate"> = {
+      rate: async (_type, completion) => {
+        sent.push(completion);
+        if (failing.has(String(completion))) throw new BadRequestError(400, new Headers(), { detail: "no" }, "400 Bad Request");
+        return { status: 200, headers: new Headers(), requestId: undefined, attempts: 1 };
+      },
+    };
+    return { client, sent };
+  }
+  const rows = (count: number) =>
+    Array.from({ length: count }, (_, i) => `{"feedback_type_id":1,"completion_id":"k${i}","flag":true}`)
+      .join("\n")
+      .concat("\n");
+
+  it("--retry-failed: resumed counts only checkpoint items delivered in this run; done and expected count each row once", async () => {
+    const f = file("counts.jsonl", rows(10));
+    const failing = new Set(["k2", "k3"]);
+    const { client } = failingClient(failing);
+    expect(await run(client, { file: f })).toMatchObject({ delivered: 8, failed: 2, rowsRead: 10, rowsDone: 10, rowsExpected: 10 });
+    failing.delete("k2"); // k3 fails again
+    const s = await run(client, { file: f, retryFailed: true });
+    expect(s).toMatchObject({ delivered: 1, failed: 1, skipped: 10, resumed: 1 });
+    expect({ rowsRead: s.rowsRead, rowsDone: s.rowsDone, rowsExpected: s.rowsExpected }).toEqual({ rowsRead: 10, rowsDone: 10, rowsExpected: 10 });
+  });
+
+  it("a rerun with nothing to resume counts nothing as resumed", async () => {
+    const f = file("counts2.jsonl", rows(4));
+    const failing = new Set(["k1"]);
+    const { client } = failingClient(failing);
+    await run(client, { file: f });
+    const s = await run(client, { file: f }); // k1 stays held as failed: not retried, not resumed
+    expect(s).toMatchObject({ delivered: 0, failed: 1, resumed: 0, rowsRead: 4, rowsDone: 4, rowsExpected: 4 });
   });
 });

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import type { ParadigmError } from "../core/errors.ts";
-import { type FeedbackStore, fileStore, ParadigmStoreError } from "../queue/index.ts";
+import { type FeedbackStore, fileStore, ParadigmStoreError, type StoredFeedback } from "../queue/index.ts";
 import { changedSince, type Hashed, hashFile, type Source } from "./fingerprint.ts";
 import { ParadigmImportError, plural } from "./import-error.ts";
 import { type ImportPaths, refuseReport, same } from "./import-paths.ts";
@@ -16,6 +16,8 @@ export interface OpenedCheckpoint {
   report: Report;
   /** The input as this run reads it. */
   source: Source;
+  /** The items an earlier run left in the checkpoint (undelivered, in flight at a crash, or failed). */
+  held: readonly StoredFeedback[];
 }
 
 /**
@@ -78,5 +80,5 @@ export async function openCheckpoint(
   if (!resuming || previous?.sha256 !== hashed.source.sha256 || recordedReport === undefined || !same(recordedReport, reportPath)) {
     await store.append({ op: "meta", meta: { source: hashed.source, format, report: resolvePath(reportPath) } });
   }
-  return { store, report, source: hashed.source };
+  return { store, report, source: hashed.source, held: snap.items };
 }

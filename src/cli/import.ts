@@ -37,7 +37,10 @@ export interface ImportSummary extends ImportProgress {
   duplicates: number;
   /** Report entries that were not rejected rows (with `fromReport`): the original import resends those. */
   ignored: number;
-  /** Undelivered items from a previous run, sent in this one. */
+  /**
+   * Of `delivered`, the items an earlier run left in the checkpoint (undelivered, or resent by `retryFailed` /
+   * `retryUnknown`): never more than `delivered`. Their rows are among `skipped`.
+   */
   resumed: number;
   /** True when the signal stopped the import; rerunning resumes it. */
   interrupted: boolean;
@@ -94,16 +97,15 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   const hashed = await fingerprint(o.file, typeof peek?.size === "number" ? peek.size : undefined);
   // Check the header before a checkpoint exists: a file refused here can be fixed and rerun as is.
   if (format === "csv") await checkHeader(o.file, o);
-  const { store, report, source } = await openCheckpoint(o.file, format, paths, hashed, peek?.size, o.overwriteReport);
+  const { store, report, source, held } = await openCheckpoint(o.file, format, paths, hashed, peek?.size, o.overwriteReport);
 
-  const tally = new Tally(source.size);
+  // Known before the queue starts: it may deliver a restored item before ready() resolves.
+  const tally = new Tally(source.size, new Set(held.map((i) => i.ref)));
   const queue = createFeedbackQueue(client, {
     ...o.queue,
     concurrency: o.concurrency ?? 4,
     store,
-    onDelivered: () => {
-      tally.delivered++;
-    },
+    onDelivered: (item) => tally.deliver(item.ref),
     onError: (item, error) => {
       if (tally.started) tally.settledErrors++;
       report.write({ row: item.ref as number | undefined, status: error.deliveryUnknown ? "unknown" : "failed", reason: reason(error), input: asInput(item) });
@@ -114,12 +116,14 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
     report.write({ row: f.item.ref as number | undefined, status: f.deliveryUnknown ? "unknown" : "failed", reason: reason(f.error), input: asInput(f.item) });
   }
   tally.started = true;
-  let retried = 0;
+  // The checkpoint's items this run sends: queued again, resent after a crash, or retried.
+  const work = new Set<unknown>(held.filter((i) => i.state === "pending").map((i) => i.ref));
+  if (restored.resent) for (const i of restored.interrupted) work.add(i.ref);
   if (o.retryFailed || o.retryUnknown)
-    retried = (await queue.retryFailed((f) => (f.deliveryUnknown ? o.retryUnknown === true : o.retryFailed === true))).length;
-  tally.begin(restored.resumed + restored.resent + retried);
-
+    for (const i of await queue.retryFailed((f) => (f.deliveryUnknown ? o.retryUnknown === true : o.retryFailed === true))) work.add(i.ref);
   const cursor = typeof restored.lastRef === "number" ? restored.lastRef : 0;
+  tally.begin(work, cursor);
+
   const progress = () => tally.progress(queue.counts, report.rejected);
   const timer = o.onProgress ? setInterval(() => o.onProgress?.(progress()), o.progressMs ?? 1000) : undefined;
   const ctl = stopControl(queue, o.signal);
@@ -206,7 +210,7 @@ async function feedRows(
       if (repeat) tally.duplicates++;
       else if (key !== undefined) seen.add(key);
       if (r.row <= cursor) {
-        tally.skipped++;
+        tally.skip(r.row);
         continue;
       }
       if (r.skip === "blank") {

@@ -8,14 +8,17 @@ export interface ImportProgress {
   /** Rows read in this run (skipped ones included). */
   rowsRead: number;
   /**
-   * Work finished in this run: rows read and settled (delivered, rejected, failed, unknown, skipped, blank,
-   * ignored or deduplicated) and items resumed from the checkpoint that settled. Rows still queued or in
-   * flight are not done, so an interrupted run's count is what it really finished.
+   * Rows of the file whose work is finished, each counted once: rows settled in this run (delivered, rejected,
+   * failed, unknown, blank, ignored or deduplicated), and rows skipped because an earlier run took them. A skipped
+   * row whose item this run sends from the checkpoint (resumed or retried) is done when that item settles, not when
+   * it is skipped. So an interrupted run counts what it really finished, and `rowsDone ≤ rowsExpected` once the count
+   * is exact (`rowsDone === rowsRead` when a run settled everything).
    */
   rowsDone: number;
   /**
-   * The work of this run: the rows it will read plus the items resumed from the checkpoint. Exact once the file
-   * is read (`rowsExact`); before that, estimated from the bytes parsed, and 0 (unknown) until a chunk is parsed.
+   * The rows of the file, the ones skipped or resumed from the checkpoint included. Exact once the file is read
+   * (`rowsExact`, then equal to `rowsRead`); before that, estimated from the bytes parsed (never fewer than the rows
+   * the checkpoint says were taken), and 0 (unknown) until a chunk is parsed.
    */
   rowsExpected: number;
   rowsExact: boolean;
@@ -50,15 +53,37 @@ export class Tally {
   /** Rows of this run finished without a request: rejected, or duplicates left out by `dedupe`. */
   notSent = 0;
   readAll = false;
-  /** Items resumed from the checkpoint (restored, resent or retried). */
+  /** Of `delivered`, the items that came from the checkpoint (see ImportSummary.resumed). */
   resumed = 0;
+  /** Skipped rows that were done before this run: not among `#work`. */
+  #skippedDone = 0;
+  /** Refs of the checkpoint's items this run sends: their rows are done when they settle. */
+  #work: ReadonlySet<unknown> = new Set();
+  /** Rows the checkpoint says were taken: the file has at least that many. */
+  #cursor = 0;
   #t0 = performance.now();
-  constructor(readonly totalBytes: number) {}
+  /** `fromCheckpoint`: refs of the items the checkpoint held when opened. */
+  constructor(
+    readonly totalBytes: number,
+    readonly fromCheckpoint: ReadonlySet<unknown> = new Set(),
+  ) {}
 
-  /** Starts the clock, once the checkpoint's items are restored: `resumed` of them are this run's work too. */
-  begin(resumed: number): void {
-    this.resumed = resumed;
+  /** Starts the clock, once the checkpoint's items are restored: those in `work` are this run's to settle. */
+  begin(work: ReadonlySet<unknown>, cursor: number): void {
+    this.#work = work;
+    this.#cursor = cursor;
     this.#t0 = performance.now();
+  }
+
+  deliver(ref: unknown): void {
+    this.delivered++;
+    if (this.fromCheckpoint.has(ref)) this.resumed++;
+  }
+
+  /** A row an earlier run took (row ≤ the cursor). */
+  skip(row: number): void {
+    this.skipped++;
+    if (!this.#work.has(row)) this.#skippedDone++;
   }
 
   /** Every row read so far came from the first `bytes` bytes. */
@@ -69,13 +94,13 @@ export class Tally {
 
   progress(c: QueueCounts, rejected: number): ImportProgress {
     const { bytesRead, rowsRead, totalBytes, readAll } = this;
-    const rowsExpected = readAll ? rowsRead : bytesRead ? Math.max(rowsRead, Math.round((this.rowsAtMark * totalBytes) / bytesRead)) : 0;
+    const rowsExpected = readAll ? rowsRead : bytesRead ? Math.max(rowsRead, this.#cursor, Math.round((this.rowsAtMark * totalBytes) / bytesRead)) : 0;
     return {
       bytesRead,
       totalBytes,
       rowsRead,
-      rowsDone: this.skipped + this.blank + this.ignored + this.notSent + this.delivered + this.settledErrors,
-      rowsExpected: rowsExpected ? rowsExpected + this.resumed : 0,
+      rowsDone: this.#skippedDone + this.blank + this.ignored + this.notSent + this.delivered + this.settledErrors,
+      rowsExpected,
       rowsExact: readAll,
       delivered: this.delivered,
       rejected,
