@@ -69,6 +69,11 @@ export interface ImportOptions extends ReadOptions {
   /** Aborting stops reading and sending; requests in flight finish; everything else stays in the checkpoint. */
   signal?: AbortSignal | undefined;
   onProgress?: ((p: ImportProgress) => void) | undefined;
+  /**
+   * Called once the checkpoint is open and its items restored, with a function that tells the summary so far. The
+   * CLI prints it when a second Ctrl-C quits before the run ends (the requests then in flight are its `inFlight`).
+   */
+  onStart?: ((summary: () => ImportSummary) => void) | undefined;
   /** @default 1000 */
   progressMs?: number | undefined;
   /** Passed to the queue (tests inject `sleep`). */
@@ -123,8 +128,23 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
     for (const i of await queue.retryFailed((f) => (f.deliveryUnknown ? o.retryUnknown === true : o.retryFailed === true))) work.add(i.ref);
   const cursor = typeof restored.lastRef === "number" ? restored.lastRef : 0;
   tally.begin(work, cursor);
-
   const progress = () => tally.progress(queue.counts, report.rejected);
+  const summary = (): ImportSummary => {
+    const { skipped, blank, duplicates, ignored, resumed } = tally;
+    return {
+      ...progress(),
+      skipped,
+      blank,
+      duplicates,
+      ignored,
+      resumed,
+      interrupted: o.signal?.aborted === true,
+      checkpoint: paths.checkpoint,
+      report: paths.report,
+    };
+  };
+  o.onStart?.(summary);
+
   const timer = o.onProgress ? setInterval(() => o.onProgress?.(progress()), o.progressMs ?? 1000) : undefined;
   const ctl = stopControl(queue, o.signal);
   try {
@@ -139,18 +159,7 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
   }
   // Every item settled (not stopped midway): report entries of rows a retry delivered are dropped.
   if (!ctl.stopping) report.keepHeld(new Set(queue.failed().map((f) => `${f.item.ref}:${f.deliveryUnknown ? "unknown" : "failed"}`)));
-  const { skipped, blank, duplicates, ignored, resumed } = tally;
-  return {
-    ...progress(),
-    skipped,
-    blank,
-    duplicates,
-    ignored,
-    resumed,
-    interrupted: o.signal?.aborted === true,
-    checkpoint: paths.checkpoint,
-    report: paths.report,
-  };
+  return summary();
 }
 
 /** Stops the queue once, on abort or on demand. Listening until disposed: Ctrl-C after the last row is read must still stop the sending. */

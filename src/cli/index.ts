@@ -189,7 +189,15 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Aborted on Ctrl-C. */
   signal?: AbortSignal | undefined;
+  /**
+   * Aborted on a second Ctrl-C, just before the process exits without waiting for the work in flight: with --json,
+   * its listener prints the command's last JSON object (synchronously), so stdout never ends up empty.
+   */
+  quit?: AbortSignal | undefined;
 }
+
+/** What a command prints as its JSON object if a second Ctrl-C quits it before it prints its own. */
+type LastWords = { words?: (() => Record<string, unknown>) | undefined };
 
 class UsageError extends Error {}
 
@@ -369,7 +377,7 @@ function summaryText(file: string, s: ImportSummary, dedupe: boolean): string {
   ].join("\n");
 }
 
-async function importCommand(argv: string[], io: Io): Promise<number> {
+async function importCommand(argv: string[], io: Io, last: LastWords = {}): Promise<number> {
   const { values, positionals } = parse("import", argv);
   if (values.help) return say(io.stdout, `${helpText("import")}\n`, code("ok"));
   if (positionals.length !== 1) throw new UsageError(`import takes one FILE (got ${positionals.length})`);
@@ -412,6 +420,10 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     signal: io.signal,
     onProgress,
     progressMs: io.tty ? 200 : every * 1000,
+    // Quit at once: the summary so far. Requests still in flight are its inFlight; the next run reports them as unknown.
+    onStart: (summary) => {
+      last.words = () => ({ file, ...summary(), interrupted: true });
+    },
   };
   const s = await runImport(client, opts);
   if (drawn) io.stderr("\r\x1b[2K");
@@ -468,8 +480,32 @@ function version(): string {
 }
 
 /** Runs the CLI with `argv` (no node/script prefix); resolves with the exit code. Never throws. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], outer: Io): Promise<number> {
   const [command, ...rest] = argv;
+  // With --json, every exit prints one object: a second Ctrl-C (io.quit) prints the command's last words, unless
+  // it printed its own already.
+  let printed = false;
+  let quitting = false;
+  const io: Io = {
+    ...outer,
+    stdout: (s) => {
+      if (quitting) return; // the last words are out; the process is exiting
+      printed = true;
+      outer.stdout(s);
+    },
+  };
+  const last: LastWords = {};
+  const onQuit = () => {
+    if (printed || !rest.includes("--json")) return;
+    const words = last.words?.() ?? {
+      outcome: "interrupted",
+      exitCode: code("interrupted"),
+      message: "quit at once (Ctrl-C twice), without waiting for the work in flight",
+    };
+    io.stdout(`${JSON.stringify(words)}\n`);
+    quitting = true;
+  };
+  io.quit?.addEventListener("abort", onQuit, { once: true });
   try {
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       const topic = command === "help" ? rest[0] : undefined;
@@ -480,7 +516,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (command === "--version" || command === "-v") return say(io.stdout, `${version()}\n`, code("ok"));
     if (command === "rate") return await rate(rest, io);
-    if (command === "import") return await importCommand(rest, io);
+    if (command === "import") return await importCommand(rest, io, last);
     if (command === "mock") return await mock(rest, io);
     if (Object.hasOwn(POSTGRES_COMMANDS, command)) return await postgres(command as PostgresCommand, rest, io);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -509,6 +545,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       known ? e.name : "Error",
       message,
     );
+  } finally {
+    io.quit?.removeEventListener("abort", onQuit);
   }
 }
 
@@ -522,10 +560,17 @@ function isEntry(): boolean {
 
 if (isEntry()) {
   const ctl = new AbortController();
+  const quit = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(code("interrupted"));
+    if (interrupts > 1) {
+      quit.abort(); // with --json, the command prints its last object now
+      // Once stdout has taken it (a pipe may be asynchronous), or after a second at most.
+      setTimeout(() => process.exit(code("interrupted")), 1000).unref();
+      process.stdout.write("", () => process.exit(code("interrupted")));
+      return;
+    }
     if (sig === "SIGINT" && process.argv[2] === "import")
       process.stderr.write("\ninterrupting: finishing the requests in flight (Ctrl-C again to quit at once)…\n");
     ctl.abort();
@@ -539,6 +584,7 @@ if (isEntry()) {
     tty: process.stderr.isTTY === true,
     env: process.env,
     signal: ctl.signal,
+    quit: quit.signal,
   }).then((exit) => {
     process.exitCode = exit;
     // Keep-alive sockets may hold the loop open a few seconds; the work is done.
