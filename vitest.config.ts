@@ -17,6 +17,7 @@ const LOAD = [
   "test/queue-readme.test.ts",
   "test/cli.test.ts",
   "test/cli-import.test.ts",
+  "test/cli-quit.test.ts",
   "test/logs-stderr.test.ts",
 ];
 
