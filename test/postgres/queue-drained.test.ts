@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
-import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -51,7 +51,7 @@ describe("drained() and its signal", () => {
     try {
       await until(() => server.seen.length === 1, 5000, "the request");
       // Its lease ends while the request runs; the reaper holds it as unknown: nothing is queued or in flight.
-      await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      await expireLease(pool, table, id);
       expect(await outbox.reapExpired()).toBe(1);
       const started = Date.now();
       const outcome = await outbox.drained({ signal: AbortSignal.timeout(300), pollMs: 10 }).then(

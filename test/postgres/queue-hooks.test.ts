@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue } from "../../src/postgres/index.ts";
-import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -22,7 +22,7 @@ async function reapedWhileRunning(status: number) {
   const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
   await until(() => server.seen.length === 1, 5000, "the request");
   // The lease ends while the request runs (a worker paused by GC or a frozen VM, say) and another process reaps it.
-  await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+  await expireLease(pool, table, id);
   expect(await outbox.reapExpired()).toBe(1);
   await worker.stop();
   await server.close();

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue } from "../../src/postgres/index.ts";
-import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -90,7 +90,7 @@ describe("expired leases", () => {
     try {
       await until(() => server.seen.length === 1, 5000, "the request");
       // As if the lease had run out (a paused VM, a clock jump): another process reaps it.
-      await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      await expireLease(pool, table, id);
       expect(await outbox.reapExpired()).toBe(1);
       await worker.stop(); // the answer arrives, the worker settles
       const { rows } = await pool.query(`SELECT status, delivered_at FROM "${table}" WHERE id = $1`, [id]);
@@ -132,7 +132,7 @@ describe("expired leases", () => {
     await until(() => server.count("1/lost-settle") === 1, 5000, "the request");
     await worker.stop(); // gives up after its retries: the row stays in flight under its lease
     expect(await outbox.counts()).toMatchObject({ delivered: 1, inFlight: 1 });
-    await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    await expireLease(pool, table, id);
     expect(await outbox.reapExpired()).toBe(1);
     expect(await outbox.failed()).toMatchObject([{ id, deliveryUnknown: true, error: { name: "LeaseExpired" } }]);
     expect(server.count("1/lost-settle")).toBe(1);

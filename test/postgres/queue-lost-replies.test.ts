@@ -2,34 +2,17 @@
 // outcome (its retry finds the row already settled by this claim).
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
-import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
-import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { createPostgresQueue } from "../../src/postgres/index.ts";
+import { losingOneReply, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
-
-/** The pool, except that the first query matching `lose` runs (and commits) but its reply is lost. */
-function losingOneReply(lose: (text: string) => boolean): PostgresPool & { lost: number } {
-  const p = {
-    lost: 0,
-    query: async (text: string, values?: unknown[]) => {
-      const r = await pool.query(text, values);
-      if (p.lost === 0 && lose(text)) {
-        p.lost++;
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return r;
-    },
-    connect: () => pool.connect() as never,
-  };
-  return p;
-}
 
 describe("a settle whose reply was lost after it committed", () => {
   it("a delivered item still gets its one onDelivered call", async () => {
     const table = await migrated(pool);
     const server = await startScriptedServer(() => ({ status: 200 }));
-    const flaky = losingOneReply((text) => text.includes("SET status = 'delivered'"));
+    const flaky = losingOneReply(pool, (text) => text.includes("SET status = 'delivered'"));
     const events: string[] = [];
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
       pool: flaky,
@@ -54,7 +37,7 @@ describe("a settle whose reply was lost after it committed", () => {
   it("an item held as failed still gets its one onError call", async () => {
     const table = await migrated(pool);
     const server = await startScriptedServer(() => ({ status: 400 }));
-    const flaky = losingOneReply((text) => text.includes("SET status = $3"));
+    const flaky = losingOneReply(pool, (text) => text.includes("SET status = $3"));
     const events: string[] = [];
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
       pool: flaky,
@@ -79,7 +62,7 @@ describe("a settle whose reply was lost after it committed", () => {
     const table = await migrated(pool);
     // Retry-After 1 s: the row is not claimed again before the settle's retry (0.2 s later) runs.
     const server = await startScriptedServer((_k, nth) => (nth === 0 ? { status: 429, headers: { "retry-after": "1" } } : { status: 200 }));
-    const flaky = losingOneReply((text) => text.includes("SET status = 'queued', available_at"));
+    const flaky = losingOneReply(pool, (text) => text.includes("SET status = 'queued', available_at"));
     const events: string[] = [];
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
       pool: flaky,

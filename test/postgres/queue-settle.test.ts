@@ -4,33 +4,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
 import { LEASE_MARGIN_MS } from "../../src/postgres/queue.ts";
-import { migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { losingOneReply, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
-
-/** The pool, except that the first query matching `lose` runs (and commits) but its reply is lost. */
-function losingOneReply(lose: (text: string, rows: number) => boolean): PostgresPool & { lost: number } {
-  const p = {
-    lost: 0,
-    query: async (text: string, values?: unknown[]) => {
-      const r = await pool.query(text, values);
-      if (p.lost === 0 && lose(text, r.rows.length)) {
-        p.lost++;
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return r;
-    },
-    connect: () => pool.connect() as never,
-  };
-  return p;
-}
 
 describe("settling", () => {
   it("a retry settle whose reply was lost never requeues the row's next claim (sent exactly twice: 429, then 200)", async () => {
     const table = await migrated(pool);
     const server = await startScriptedServer((_k, nth) => (nth === 0 ? { status: 429, headers: { "retry-after": "0" } } : { status: 200, delayMs: 400 }));
-    const flaky = losingOneReply((text) => text.includes("SET status = 'queued', available_at"));
+    const flaky = losingOneReply(pool, (text) => text.includes("SET status = 'queued', available_at"));
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool: flaky, table });
     await outbox.enqueue(1, "once", { flag: true });
     const worker = outbox.work({ concurrency: 2, pollMs: 20 });
@@ -84,7 +67,7 @@ describe("settling", () => {
   it("rows of a claim whose reply was lost (committed, then the connection dropped) are requeued and sent, not held as unknown", async () => {
     const table = await migrated(pool);
     const server = await startScriptedServer(() => ({ status: 200 }));
-    const flaky = losingOneReply((text, rows) => text.includes("FOR UPDATE SKIP LOCKED") && rows > 0);
+    const flaky = losingOneReply(pool, (text, rows) => text.includes("FOR UPDATE SKIP LOCKED") && rows > 0);
     const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
       pool: flaky,
       table,

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { inject } from "vitest";
-import { migratePostgresQueue } from "../../src/postgres/index.ts";
+import { migratePostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
 
 export function newPool(max = 10): pg.Pool {
   return new pg.Pool({ connectionString: inject("pgUrl"), max });
@@ -75,4 +75,26 @@ export async function until(f: () => boolean | Promise<boolean>, ms = 10_000, wh
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** `pool`, except that the first query matching `lose` runs (and commits) but its reply is lost, as on a dropped connection. */
+export function losingOneReply(pool: pg.Pool, lose: (text: string, rows: number) => boolean): PostgresPool & { lost: number } {
+  const p = {
+    lost: 0,
+    query: async (text: string, values?: unknown[]) => {
+      const r = await pool.query(text, values);
+      if (p.lost === 0 && lose(text, r.rows.length)) {
+        p.lost++;
+        throw new Error("Connection terminated unexpectedly");
+      }
+      return r;
+    },
+    connect: () => pool.connect() as never,
+  };
+  return p;
+}
+
+/** Ends the lease of a row in flight, as if its worker had hung or its VM paused: the next reap takes it. */
+export async function expireLease(pool: pg.Pool, table: string, id: string): Promise<void> {
+  await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
 }
