@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
-import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { migrated, newPool, reapedMidRequest } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -43,16 +43,9 @@ describe("drained() and the reaper", () => {
 
 describe("drained() and its signal", () => {
   it("rejects when the signal aborts while it waits for a request whose row was reaped meanwhile", async () => {
-    const table = await migrated(pool);
-    const server = await startScriptedServer(() => ({ status: 200, delayMs: 6000 }));
-    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table });
-    const { id } = await outbox.enqueue(1, "slow", { flag: true });
-    const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
+    // Its lease ends while the request runs; the reaper holds it as unknown: nothing is queued or in flight.
+    const { outbox, worker, server } = await reapedMidRequest(pool, { status: 200, delayMs: 6000 });
     try {
-      await until(() => server.seen.length === 1, 5000, "the request");
-      // Its lease ends while the request runs; the reaper holds it as unknown: nothing is queued or in flight.
-      await expireLease(pool, table, id);
-      expect(await outbox.reapExpired()).toBe(1);
       const started = Date.now();
       const outcome = await outbox.drained({ signal: AbortSignal.timeout(300), pollMs: 10 }).then(
         () => "resolved",

@@ -1,29 +1,21 @@
 // Hooks report what the table records: an item reaped while its request ran is reported once by the reaper, and a
 // late answer only adds a hook call when it changes the row (a late 200 records the truth: delivered).
 import { afterAll, describe, expect, it } from "vitest";
-import { createParadigmClient } from "../../src/client/index.ts";
-import { createPostgresQueue } from "../../src/postgres/index.ts";
-import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { newPool, reapedMidRequest } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
 
 async function reapedWhileRunning(status: number) {
-  const table = await migrated(pool);
-  const server = await startScriptedServer(() => ({ status, delayMs: 600 }));
   const events: string[] = [];
-  const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), {
+  const { table, id, outbox, worker, server } = await reapedMidRequest(
     pool,
-    table,
-    onDelivered: (i) => events.push(`delivered ${i.id}`),
-    onError: (i, e) => events.push(`held ${i.id} ${e.name}`),
-  });
-  const { id } = await outbox.enqueue(1, "slow", { flag: true });
-  const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
-  await until(() => server.seen.length === 1, 5000, "the request");
-  // The lease ends while the request runs (a worker paused by GC or a frozen VM, say) and another process reaps it.
-  await expireLease(pool, table, id);
-  expect(await outbox.reapExpired()).toBe(1);
+    { status, delayMs: 600 },
+    {
+      onDelivered: (i) => events.push(`delivered ${i.id}`),
+      onError: (i, e) => events.push(`held ${i.id} ${e.name}`),
+    },
+  );
   await worker.stop();
   await server.close();
   const { rows } = await pool.query(`SELECT status FROM "${table}" WHERE id = $1`, [id]);

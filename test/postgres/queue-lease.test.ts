@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createParadigmClient } from "../../src/client/index.ts";
 import { createPostgresQueue } from "../../src/postgres/index.ts";
-import { expireLease, migrated, newPool, startScriptedServer, until } from "./queue-setup.ts";
+import { expireLease, migrated, newPool, reapedMidRequest, startScriptedServer, until } from "./queue-setup.ts";
 
 const pool = newPool();
 afterAll(() => pool.end());
@@ -82,16 +82,9 @@ describe("expired leases", () => {
   });
 
   it("a worker whose lease was reaped while its request ran does not overwrite the row when a failure comes (a late 200: queue-hooks)", async () => {
-    const table = await migrated(pool);
-    const server = await startScriptedServer(() => ({ status: 400, delayMs: 600 }));
-    const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { pool, table });
-    const { id } = await outbox.enqueue(1, "slow", { flag: true });
-    const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
+    // As if the lease had run out (a paused VM, a clock jump): another process reaps it.
+    const { table, id, worker, server } = await reapedMidRequest(pool, { status: 400, delayMs: 600 });
     try {
-      await until(() => server.seen.length === 1, 5000, "the request");
-      // As if the lease had run out (a paused VM, a clock jump): another process reaps it.
-      await expireLease(pool, table, id);
-      expect(await outbox.reapExpired()).toBe(1);
       await worker.stop(); // the answer arrives, the worker settles
       const { rows } = await pool.query(`SELECT status, delivered_at FROM "${table}" WHERE id = $1`, [id]);
       expect(rows).toEqual([{ status: "unknown", delivered_at: null }]);

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { inject } from "vitest";
-import { migratePostgresQueue, type PostgresPool } from "../../src/postgres/index.ts";
+import { createParadigmClient } from "../../src/client/index.ts";
+import { createPostgresQueue, migratePostgresQueue, type PostgresPool, type PostgresQueueOptions } from "../../src/postgres/index.ts";
 
 export function newPool(max = 10): pg.Pool {
   return new pg.Pool({ connectionString: inject("pgUrl"), max });
@@ -97,4 +98,21 @@ export function losingOneReply(pool: pg.Pool, lose: (text: string, rows: number)
 /** Ends the lease of a row in flight, as if its worker had hung or its VM paused: the next reap takes it. */
 export async function expireLease(pool: pg.Pool, table: string, id: string): Promise<void> {
   await pool.query(`UPDATE "${table}" SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+}
+
+/**
+ * One item whose request is still running (the server answers `status` after `delayMs`) when its lease ends and a
+ * reap holds it (as after a GC pause or a frozen VM): the worker is still waiting for the answer.
+ */
+export async function reapedMidRequest(pool: pg.Pool, answer: { status: number; delayMs: number }, options: Omit<PostgresQueueOptions, "pool" | "table"> = {}) {
+  const table = await migrated(pool);
+  const server = await startScriptedServer(() => answer);
+  const outbox = createPostgresQueue(createParadigmClient({ apiKey: "k", baseUrl: server.url }), { ...options, pool, table });
+  const { id } = await outbox.enqueue(1, "slow", { flag: true });
+  const worker = outbox.work({ pollMs: 20, reapEveryMs: 60_000 });
+  await until(() => server.seen.length === 1, 5000, "the request");
+  await expireLease(pool, table, id);
+  const reaped = await outbox.reapExpired();
+  if (reaped !== 1) throw new Error(`expected the reap to take the row, it took ${reaped}`);
+  return { table, id, outbox, worker, server };
 }
