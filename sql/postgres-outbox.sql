@@ -22,11 +22,25 @@ CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox" (
   updated_at      timestamptz NOT NULL DEFAULT now(),
   delivered_at    timestamptz
 );
--- Version 1 tables lack the claim column.
-ALTER TABLE "paradigm_feedback_outbox" ADD COLUMN IF NOT EXISTS claim text;
-CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_claim" ON "paradigm_feedback_outbox" (available_at, id) WHERE status = 'queued';
-CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_lease" ON "paradigm_feedback_outbox" (lease_until) WHERE status = 'in_flight';
-CREATE INDEX IF NOT EXISTS "paradigm_feedback_outbox_held" ON "paradigm_feedback_outbox" (id) WHERE status IN ('failed', 'unknown');
+-- Each step runs only when what it adds is missing (version 1 tables lack the claim column): on an up-to-date table
+-- the migration takes no table lock. ALTER TABLE and CREATE INDEX lock it even with IF NOT EXISTS, waiting for every
+-- open transaction that enqueued, while every new enqueue and claim waits behind them.
+DO $migrate$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('"paradigm_feedback_outbox"') AND attname = 'claim' AND NOT attisdropped) THEN
+    ALTER TABLE "paradigm_feedback_outbox" ADD COLUMN claim text;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass('"paradigm_feedback_outbox"') AND i.relname = 'paradigm_feedback_outbox_claim') THEN
+    CREATE INDEX "paradigm_feedback_outbox_claim" ON "paradigm_feedback_outbox" (available_at, id) WHERE status = 'queued';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass('"paradigm_feedback_outbox"') AND i.relname = 'paradigm_feedback_outbox_lease') THEN
+    CREATE INDEX "paradigm_feedback_outbox_lease" ON "paradigm_feedback_outbox" (lease_until) WHERE status = 'in_flight';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass('"paradigm_feedback_outbox"') AND i.relname = 'paradigm_feedback_outbox_held') THEN
+    CREATE INDEX "paradigm_feedback_outbox_held" ON "paradigm_feedback_outbox" (id) WHERE status IN ('failed', 'unknown');
+  END IF;
+END
+$migrate$;
 
 -- The queue-wide pause: a server's Retry-After, read by every worker's claim.
 CREATE TABLE IF NOT EXISTS "paradigm_feedback_outbox_pause" (

@@ -90,11 +90,25 @@ CREATE TABLE IF NOT EXISTS ${n.table} (
   updated_at      timestamptz NOT NULL DEFAULT now(),
   delivered_at    timestamptz
 );
--- Version 1 tables lack the claim column.
-ALTER TABLE ${n.table} ADD COLUMN IF NOT EXISTS claim text;
-CREATE INDEX IF NOT EXISTS ${n.claimIndex} ON ${n.table} (available_at, id) WHERE status = 'queued';
-CREATE INDEX IF NOT EXISTS ${n.leaseIndex} ON ${n.table} (lease_until) WHERE status = 'in_flight';
-CREATE INDEX IF NOT EXISTS ${n.heldIndex} ON ${n.table} (id) WHERE status IN ('failed', 'unknown');
+-- Each step runs only when what it adds is missing (version 1 tables lack the claim column): on an up-to-date table
+-- the migration takes no table lock. ALTER TABLE and CREATE INDEX lock it even with IF NOT EXISTS, waiting for every
+-- open transaction that enqueued, while every new enqueue and claim waits behind them.
+DO $migrate$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('${n.table}') AND attname = 'claim' AND NOT attisdropped) THEN
+    ALTER TABLE ${n.table} ADD COLUMN claim text;
+  END IF;
+  IF NOT EXISTS (${indexExists(n, n.claimIndex)}) THEN
+    CREATE INDEX ${n.claimIndex} ON ${n.table} (available_at, id) WHERE status = 'queued';
+  END IF;
+  IF NOT EXISTS (${indexExists(n, n.leaseIndex)}) THEN
+    CREATE INDEX ${n.leaseIndex} ON ${n.table} (lease_until) WHERE status = 'in_flight';
+  END IF;
+  IF NOT EXISTS (${indexExists(n, n.heldIndex)}) THEN
+    CREATE INDEX ${n.heldIndex} ON ${n.table} (id) WHERE status IN ('failed', 'unknown');
+  END IF;
+END
+$migrate$;
 
 -- The queue-wide pause: a server's Retry-After, read by every worker's claim.
 CREATE TABLE IF NOT EXISTS ${n.pause} (
@@ -103,6 +117,10 @@ CREATE TABLE IF NOT EXISTS ${n.pause} (
 );
 `;
 }
+
+/** A query for the table's index named `quoted` (names are checked identifiers: no quote can break the literal). */
+const indexExists = (n: TableNames, quoted: string) =>
+  `SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass('${n.table}') AND i.relname = '${quoted.slice(1, -1)}'`;
 
 /** The monitoring query (README's, and `paradigm-client postgres-status`'s): one row. */
 export function statusSql(n: TableNames): string {

@@ -142,6 +142,27 @@ describe("migration", () => {
     expect(await rowCount(table)).toBe(1);
   });
 
+  it("run again at a deploy while an app transaction holds an enqueue, takes no table lock: neither waits nor stalls the outbox", async () => {
+    const table = freshTable();
+    await migratePostgresQueue(pool, { table });
+    const outbox = createPostgresQueue(client, { pool, table });
+    const app = await pool.connect();
+    const deploy = await pool.connect();
+    try {
+      await app.query("BEGIN");
+      await outbox.enqueue(1, "open-transaction", { flag: true }, { db: app });
+      // A lock the migration had to wait for would fail it here instead of queueing every enqueue and claim behind it.
+      await deploy.query("SET lock_timeout = '500ms'");
+      await expect(migratePostgresQueue(deploy, { table })).resolves.toBeUndefined();
+      await app.query("COMMIT");
+    } finally {
+      await app.query("ROLLBACK").catch(() => undefined);
+      app.release();
+      deploy.release();
+    }
+    expect(await rowCount(table)).toBe(1);
+  });
+
   it("upgrades a version 1 table (no claim column) in place, keeping its rows", async () => {
     const table = freshTable();
     await migratePostgresQueue(pool, { table });
