@@ -50,6 +50,8 @@ export class Worker implements PostgresWorker {
   readonly #reapEveryMs: number;
   readonly #reap: () => Promise<number>;
   #stopping = false;
+  /** A fatal error met outside the loop (by the reap timer). */
+  #failure: { error: unknown } | undefined;
   #signalStop: () => void = () => undefined;
   /** Resolves on stop(): a claim or idle query the database has not answered is not waited for. */
   readonly #stopSignal = new Promise<typeof STOPPED>((resolve) => {
@@ -130,8 +132,9 @@ export class Worker implements PostgresWorker {
             return undefined;
           } catch (e) {
             // The claim may have committed with its reply lost: its rows would sit in flight, never sent, until the
-            // lease ends and they are held as unknown. Requeued before the next claim (and by the reap timer).
-            this.#lostClaims.set(claimed, { until: Date.now() + this.#s.leaseMs, tried: false });
+            // lease ends and they are held as unknown. Requeued before the next claim (and by the reap timer). An
+            // error the database answered (a missing table, a permission) committed nothing.
+            if (isTransient(e)) this.#lostClaims.set(claimed, { until: Date.now() + this.#s.leaseMs, tried: false });
             throw e;
           }
         });
@@ -149,6 +152,7 @@ export class Worker implements PostgresWorker {
       await this.#requeueLost(false).catch((e) => call(() => this.#s.options.onDatabaseError?.(e)));
       await this.#listenStop();
     }
+    if (fatal === undefined && this.#failure) fatal = this.#failure.error;
     if (fatal !== undefined) throw fatal;
   }
 
@@ -309,13 +313,26 @@ export class Worker implements PostgresWorker {
     for (const [, v] of entries) v.tried = true;
   }
 
+  /**
+   * A transient error is reported and left to the next reap; any other (a dropped table, a revoked permission) ends
+   * the worker with that error in `done`, as the claim's would, rather than being reported as waited out forever.
+   */
   async #reapOnce(): Promise<void> {
     try {
       await this.#requeueLost(false);
       await this.#reap();
     } catch (e) {
-      call(() => this.#s.options.onDatabaseError?.(e));
+      if (isTransient(e)) call(() => this.#s.options.onDatabaseError?.(e));
+      else this.#fail(e);
     }
+  }
+
+  /** Ends the loop from outside it (the reap timer): #run rethrows `e`. */
+  #fail(e: unknown): void {
+    this.#failure ??= { error: e };
+    this.#stopping = true;
+    this.#signalStop();
+    this.#wakeUp?.(true);
   }
 
   /** LISTEN on a held connection (one per worker), best effort: without it the worker polls every pollMs. */

@@ -125,10 +125,24 @@ describe("options", () => {
     expect(() => createPostgresQueue(client, { pool, onExpiredLease: "drop" as never })).toThrow(ParadigmConfigError);
   });
 
-  it("a worker on a table that was never migrated stops with the database's error in done", async () => {
-    const outbox = createPostgresQueue(client, { pool, table: freshTable() });
+  it("a worker on a table that was never migrated stops with the database's error in done, never reporting it as one it waits out", async () => {
+    const waitedOut: unknown[] = [];
+    const outbox = createPostgresQueue(client, { pool, table: freshTable(), onDatabaseError: (e) => waitedOut.push(e) });
     const worker = outbox.work({ pollMs: 20 });
     await expect(worker.done).rejects.toMatchObject({ code: "42P01" });
+    expect(waitedOut).toEqual([]);
+  });
+
+  it("a worker whose table is dropped while it runs stops with the reaper's error in done", async () => {
+    const table = freshTable();
+    await migratePostgresQueue(pool, { table });
+    const waitedOut: unknown[] = [];
+    const outbox = createPostgresQueue(client, { pool, table, onDatabaseError: (e) => waitedOut.push(e) });
+    const worker = outbox.work({ pollMs: 60_000, reapEveryMs: 50 }); // idle: only the reaper queries the table
+    await new Promise((r) => setTimeout(r, 200));
+    await pool.query(`DROP TABLE "${table}"`);
+    await expect(worker.done).rejects.toMatchObject({ code: "42P01" });
+    expect(waitedOut).toEqual([]);
   });
 });
 
