@@ -1,4 +1,5 @@
-// What queue.ts and worker.ts share: a row as the item the API returns, and how a user's hook is called.
+// What queue.ts and worker.ts share: a row as the item the API returns, how a user's hook is called, and the
+// tracking of work whose hooks drained() waits for.
 import type { FeedbackInput, RatePathParams } from "../client/client.ts";
 import type { PostgresFeedback } from "./index.ts";
 
@@ -33,4 +34,14 @@ export function call(f: () => void): void {
       throw e;
     });
   }
+}
+
+/** Keeps `p` in `pending` until it settles: drained() waits for what this queue object still has to report. */
+export function track(pending: Set<Promise<unknown>>, p: Promise<unknown>): void {
+  const settled = p.then(
+    () => undefined,
+    () => undefined,
+  );
+  pending.add(settled);
+  void settled.then(() => pending.delete(settled));
 }

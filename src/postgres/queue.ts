@@ -17,7 +17,7 @@ import type {
   PostgresWorker,
   PostgresWorkerOptions,
 } from "./index.ts";
-import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
+import { call, itemOf, SETTLE_DELAYS_MS, track } from "./item.ts";
 import { DEFAULT_TABLE, statements, type TableNames, tableNames } from "./sql.ts";
 import { Worker } from "./worker.ts";
 
@@ -47,7 +47,7 @@ export interface Settings {
   timeoutMs: number;
   options: PostgresQueueOptions;
   /** Deliveries under way in this queue object's workers, and its reaps, until their settle and hooks have run (drained() waits). */
-  deliveries: Set<Promise<void>>;
+  deliveries: Set<Promise<unknown>>;
 }
 
 export class PostgresQueue implements PostgresFeedbackQueue {
@@ -174,12 +174,7 @@ export class PostgresQueue implements PostgresFeedbackQueue {
   reapExpired(): Promise<number> {
     // Tracked like a delivery: the table shows a reaped row held before the reaper has its reply and runs onError.
     const p = this.#reap();
-    const tracked = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#s.deliveries.add(tracked);
-    void tracked.then(() => this.#s.deliveries.delete(tracked));
+    track(this.#s.deliveries, p);
     return p;
   }
 

@@ -8,7 +8,7 @@ import { finiteAtLeast, integerAtLeast } from "../client/options.ts";
 import { MAX_TIMER, mayRetryError, retryAfterMs, retryDelayMs, sleep } from "../core/delivery.ts";
 import { ParadigmAPIError, ParadigmConfigError, ParadigmError } from "../core/errors.ts";
 import type { PostgresListenClient, PostgresPool, PostgresStoredError, PostgresWorker, PostgresWorkerOptions } from "./index.ts";
-import { call, itemOf, SETTLE_DELAYS_MS } from "./item.ts";
+import { call, itemOf, SETTLE_DELAYS_MS, track } from "./item.ts";
 import type { Settings } from "./queue.ts";
 
 const STOPPED = Symbol("stopped");
@@ -213,12 +213,9 @@ export class Worker implements PostgresWorker {
   }
 
   #start(r: Record<string, unknown>, token: string): void {
-    const p: Promise<void> = this.#deliver(r, token).finally(() => {
-      this.#active.delete(p);
-      this.#s.deliveries.delete(p);
-    });
+    const p: Promise<void> = this.#deliver(r, token).finally(() => this.#active.delete(p));
     this.#active.add(p);
-    this.#s.deliveries.add(p);
+    track(this.#s.deliveries, p);
   }
 
   async #deliver(r: Record<string, unknown>, token: string): Promise<void> {
@@ -327,12 +324,10 @@ export class Worker implements PostgresWorker {
     }
   }
 
-  /** Ends the loop from outside it (the reap timer): #run rethrows `e`. */
+  /** Ends the loop from outside it (the reap timer): #run rethrows `e` (`done` already has a handler). */
   #fail(e: unknown): void {
     this.#failure ??= { error: e };
-    this.#stopping = true;
-    this.#signalStop();
-    this.#wakeUp?.(true);
+    void this.stop();
   }
 
   /** LISTEN on a held connection (one per worker), best effort: without it the worker polls every pollMs. */
