@@ -21,7 +21,7 @@ import { fingerprint, peekSource } from "./fingerprint.ts";
 import { ParadigmImportError } from "./import-error.ts";
 import { importPaths } from "./import-paths.ts";
 import { type ImportProgress, Tally } from "./progress.ts";
-import { asInput, type Report, reason } from "./report.ts";
+import { heldEntry, type Report, reason } from "./report.ts";
 import { checkHeader, formatOf, type ImportFormat, type Rating, type ReadOptions, readRows } from "./rows.ts";
 
 export { ParadigmImportError } from "./import-error.ts";
@@ -113,13 +113,11 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
     onDelivered: (item) => tally.deliver(item.ref),
     onError: (item, error) => {
       if (tally.started) tally.settledErrors++;
-      report.write({ row: item.ref as number | undefined, status: error.deliveryUnknown ? "unknown" : "failed", reason: reason(error), input: asInput(item) });
+      report.write(heldEntry(item, error, error.deliveryUnknown));
     },
   });
   const restored = await queue.ready();
-  for (const f of queue.failed()) {
-    report.write({ row: f.item.ref as number | undefined, status: f.deliveryUnknown ? "unknown" : "failed", reason: reason(f.error), input: asInput(f.item) });
-  }
+  for (const f of queue.failed()) report.write(heldEntry(f.item, f.error, f.deliveryUnknown));
   tally.started = true;
   // The checkpoint's items this run sends: queued again, resent after a crash, or retried.
   const work = new Set<unknown>(held.filter((i) => i.state === "pending").map((i) => i.ref));
@@ -158,7 +156,7 @@ export async function runImport(client: Pick<ParadigmClient, "rate">, o: ImportO
     ctl.dispose();
   }
   // Every item settled (not stopped midway): report entries of rows a retry delivered are dropped.
-  if (!ctl.stopping) report.keepHeld(new Set(queue.failed().map((f) => `${f.item.ref}:${f.deliveryUnknown ? "unknown" : "failed"}`)));
+  if (!ctl.stopping) report.keepHeld(queue.failed().map((f) => heldEntry(f.item, f.error, f.deliveryUnknown)));
   return summary();
 }
 

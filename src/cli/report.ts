@@ -14,6 +14,9 @@ export interface ReportEntry {
   input?: unknown;
 }
 
+/** What makes an entry the same as another: its row and status (a row is reported once per status). */
+const key = (e: Pick<ReportEntry, "row" | "status">) => `${e.row}:${e.status}`;
+
 /** Rejected and failed rows, one JSON object per line. On resume, rows already reported are not repeated. */
 export class Report {
   #seen = new Set<string>();
@@ -36,7 +39,7 @@ export class Report {
         } catch (cause) {
           throw new ParadigmImportError(`The report ${path} has an unreadable line ${i + 1}; fix or move it, then run again.`, { cause });
         }
-        this.#seen.add(`${e.row}:${e.status}`);
+        this.#seen.add(key(e));
         if (e.status === "rejected") this.rejected++;
       }
     } else writeFileSync(path, "");
@@ -46,15 +49,15 @@ export class Report {
    * status), once a run has settled every item: the report then says what is still undelivered. Replaced through a
    * rename, so a crash leaves the old report or the new one, never half of it.
    */
-  keepHeld(held: ReadonlySet<string>): void {
+  keepHeld(held: Iterable<Pick<ReportEntry, "row" | "status">>): void {
     if (!existsSync(this.path)) return; // removed by hand during the run: nothing to correct
+    const keep = new Set([...held].map(key));
     const lines = readFileSync(this.path, "utf8").split("\n").filter(Boolean);
     const kept: string[] = [];
     for (const l of lines) {
       const e = JSON.parse(l) as ReportEntry;
-      const key = `${e.row}:${e.status}`;
-      if (e.status === "rejected" || held.has(key)) kept.push(`${l}\n`);
-      else this.#seen.delete(key);
+      if (e.status === "rejected" || keep.has(key(e))) kept.push(`${l}\n`);
+      else this.#seen.delete(key(e));
     }
     if (kept.length === lines.length) return;
     const tmp = `${this.path}.${process.pid}.tmp`;
@@ -62,9 +65,9 @@ export class Report {
     renameSync(tmp, this.path);
   }
   write(e: ReportEntry): void {
-    const key = `${e.row}:${e.status}`;
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
+    const k = key(e);
+    if (this.#seen.has(k)) return;
+    this.#seen.add(k);
     if (e.status === "rejected") this.rejected++;
     appendFileSync(this.path, `${JSON.stringify(e)}\n`);
   }
@@ -72,4 +75,12 @@ export class Report {
 
 export const reason = (e: ParadigmError) => (e instanceof ParadigmValidationError ? formatIssues(e.issues) : `${e.name}: ${e.message}`);
 
-export const asInput = (i: QueuedFeedback) => ({ feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, ...i.feedback });
+const asInput = (i: QueuedFeedback) => ({ feedback_type_id: i.feedbackTypeId, completion_id: i.completionId, ...i.feedback });
+
+/** The entry of an item held after sending: failed, or unknown when it may have been delivered. */
+export const heldEntry = (item: QueuedFeedback, error: ParadigmError, deliveryUnknown: boolean): ReportEntry => ({
+  row: item.ref as number | undefined,
+  status: deliveryUnknown ? "unknown" : "failed",
+  reason: reason(error),
+  input: asInput(item),
+});
