@@ -332,6 +332,35 @@ const PYTHON = process.env.PARADIGM_REF_PYTHON ?? "/usr/bin/python3";
 const REFERENCE_KEY = "sk-reference-test";
 
 /** The DRF reference upstream (test/reference-server/serve.py, as its start.ts launches it): { url, close() }. */
+/**
+ * The `url` of the first JSON line `child` prints on stdout (a whole line: a chunk may end mid-line). Rejects, with
+ * what `stderr()` returns, when the child errors or exits first or prints none within 60 s; the timer is cleared either
+ * way, so it never keeps a finished run alive.
+ */
+function childUrl(child, what, stderr = () => "") {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const fail = (e) => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new Error(`${what}: no URL within 60 s\n${stderr()}`)), 60_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const line = out
+        .split("\n")
+        .slice(0, -1)
+        .find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line).url);
+      }
+    });
+    child.once("error", fail);
+    child.once("exit", (code) => fail(new Error(`${what} exited ${code}\n${stderr()}`)));
+  });
+}
+
 async function startReferenceServer() {
   const dir = join(ROOT, "test", "reference-server");
   const child = spawn(PYTHON, [join(dir, "serve.py")], {
@@ -352,20 +381,7 @@ async function startReferenceServer() {
       // already gone
     }
   };
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`reference server: no URL within 60 s\n${err}`)), 60_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).url);
-      }
-    });
-    child.once("error", (e) => reject(e));
-    child.once("exit", (code) => reject(new Error(`reference server exited ${code}\n${err}`)));
-  }).catch((e) => {
+  const url = await childUrl(child, "the reference server", () => err).catch((e) => {
     close();
     throw e;
   });
@@ -515,19 +531,7 @@ async function startCluster() {
     await exited;
   };
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`PostgreSQL: no URL within 60 s\n${err}`)), 60_000);
-      child.stdout.on("data", (d) => {
-        out += d;
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) {
-          clearTimeout(timer);
-          resolve(JSON.parse(line).url);
-        }
-      });
-      exited.then((code) => reject(new Error(`postgres-cluster.ts exited ${code}\n${err}`)));
-    });
+    const url = await childUrl(child, "postgres-cluster.ts", () => err);
     return { url, stop };
   } catch (e) {
     await stop();
@@ -653,17 +657,7 @@ async function main() {
       mkdirSync(join(node, "host"), { recursive: true });
       cpSync(join(HERE, "runtimes", "mock-host.mjs"), join(node, "host", "mock-host.mjs"));
       host = spawn(process.execPath, ["mock-host.mjs"], { cwd: join(node, "host"), stdio: ["pipe", "pipe", "inherit"] });
-      prismUrl = await new Promise((resolve, reject) => {
-        let out = "";
-        host.stdout.on("data", (d) => {
-          out += d;
-          const m = /\{"url":"([^"]+)"\}/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        host.on("exit", (code) => reject(new Error(`mock-host exited ${code}`)));
-        // unref: a pending 60 s timer kept the finished run alive for up to a minute after its summary.
-        setTimeout(() => reject(new Error("mock-host did not print its URL within 60 s")), 60_000).unref();
-      });
+      prismUrl = await childUrl(host, "mock-host");
       assert(/^http:\/\/127\.0\.0\.1:\d+$/.test(prismUrl), `unexpected URL ${prismUrl}`);
       return prismUrl;
     });
